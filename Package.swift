@@ -1,0 +1,128 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - The one table of services
+//
+// Every service is a row: `<Name>API` (its public contract, when it has one) and `<Name>Service`
+// (its implementation). `uses` lists the other services whose *API* modules it may import. A service
+// never depends on another `*Service`; `PackageGraphTests` reads this manifest and enforces that.
+
+struct ServiceRow {
+    let name: String
+    let hasAPI: Bool
+    let uses: [String]
+    let extra: [Target.Dependency]
+}
+
+let serviceTable: [ServiceRow] = [
+    ServiceRow(name: "Identity", hasAPI: true, uses: [], extra: [
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+    ]),
+    ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
+        .product(name: "Mustache", package: "swift-mustache"),
+    ]),
+    ServiceRow(name: "Gateway", hasAPI: false, uses: ["Identity", "Notification"], extra: []),
+]
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let kitDependencies: [Target.Dependency] = [
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdRouter", package: "hummingbird"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "JWTKit", package: "jwt-kit"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+    .product(name: "Prometheus", package: "swift-prometheus"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+]
+
+var targets: [Target] = [
+    .target(name: "PlexusKit", dependencies: kitDependencies, swiftSettings: swiftSettings),
+    .target(
+        name: "PlexusKitTesting",
+        dependencies: [
+            "PlexusKit",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "PlexusKitTests",
+        dependencies: ["PlexusKit", "PlexusKitTesting"],
+        swiftSettings: swiftSettings
+    ),
+]
+
+for row in serviceTable {
+    if row.hasAPI {
+        targets.append(.target(name: "\(row.name)API", dependencies: ["PlexusKit"], swiftSettings: swiftSettings))
+    }
+    var deps: [Target.Dependency] = ["PlexusKit"]
+    if row.hasAPI { deps.append(.target(name: "\(row.name)API")) }
+    deps += row.uses.map { .target(name: "\($0)API") }
+    deps += row.extra
+    targets.append(.target(
+        name: "\(row.name)Service",
+        dependencies: deps,
+        resources: row.name == "Identity" || row.name == "Notification" ? [.copy("Migrations")] : [],
+        swiftSettings: swiftSettings
+    ))
+    targets.append(.testTarget(
+        name: "\(row.name)ServiceTests",
+        dependencies: [.target(name: "\(row.name)Service"), "PlexusKitTesting"]
+            + (row.hasAPI ? [.target(name: "\(row.name)API")] : [])
+            + row.uses.map { .target(name: "\($0)API") },
+        swiftSettings: swiftSettings
+    ))
+}
+
+let allServiceTargets: [Target.Dependency] = serviceTable.map { .target(name: "\($0.name)Service") }
+
+targets += [
+    .executableTarget(
+        name: "plexus",
+        dependencies: allServiceTargets + [
+            "PlexusKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "SystemTests",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "IdentityAPI"],
+        swiftSettings: swiftSettings
+    ),
+]
+
+let package = Package(
+    name: "plexus",
+    platforms: [.macOS(.v14)],
+    products: [.executable(name: "plexus", targets: ["plexus"])],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import IdentityAPI
+import PlexusKit
+
+/// `/api/v1/users/me` and the address book.
+struct UsersController: Sendable {
+    let identity: Identity
+
+    func addRoutes(to router: Router<PlexusContext>) {
+        let me = router.group("/api/v1/users/me")
+        me.get { _, context in
+            try Response.json(try await identity.currentUser(try context.requireUser(), logger: context.logger).dto)
+        }
+        me.patch { request, context in
+            let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+            let body = try await request.decodeBody(UpdateProfileRequest.self, context: context)
+            guard let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) else { return try Response.json(user.dto) }
+            guard let updated = try await identity.users.updateName(id: user.id, name: name, logger: context.logger) else { throw ProblemError.notFound() }
+            return try Response.json(updated.dto)
+        }
+        me.get("addresses") { _, context in
+            let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+            return try Response.json(Page(items: try await identity.addresses.list(userID: user.id, logger: context.logger), nextCursor: nil))
+        }
+        me.post("addresses") { request, context in
+            let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+            let body = try await request.decodeBody(AddressRequest.self, context: context)
+            let fields = try AddressFields(body, base: nil)
+            let address = try await identity.addresses.create(userID: user.id, fields, makeDefault: body.isDefault ?? false, logger: context.logger)
+            return try Response.json(address, status: .created)
+        }
+        me.patch("addresses/:id") { request, context in
+            let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+            let id = try context.uuidParameter("id")
+            let body = try await request.decodeBody(AddressRequest.self, context: context)
+            guard let existing = try await identity.addresses.find(userID: user.id, id: id, logger: context.logger) else { throw ProblemError.notFound() }
+            let fields = try AddressFields(body, base: existing)
+            guard let updated = try await identity.addresses.update(userID: user.id, id: id, fields, makeDefault: body.isDefault, logger: context.logger)
+            else { throw ProblemError.notFound() }
+            return try Response.json(updated)
+        }
+        me.delete("addresses/:id") { _, context in
+            let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+            guard try await identity.addresses.delete(userID: user.id, id: try context.uuidParameter("id"), logger: context.logger) else {
+                throw ProblemError.notFound()
+            }
+            return Response.empty()
+        }
+    }
+}
+
+/// `/api/v1/admin/users`.
+struct AdminController: Sendable {
+    let identity: Identity
+
+    func addRoutes(to router: Router<PlexusContext>) {
+        let admin = router.group("/api/v1/admin/users")
+        admin.get { request, context in
+            try await requireAdmin(context)
+            let query = request.queryDictionary
+            let unknown = Set(query.keys).subtracting(["q", "limit", "cursor"])
+            guard unknown.isEmpty else { throw ProblemError.badRequest("unknown_parameter", "Unknown query parameters: \(unknown.sorted().joined(separator: ", ")).") }
+            let page = try PageRequest(query: query)
+            let q = query["q"].flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+            let users = try await identity.users.search(query: q, page: page, logger: context.logger)
+            let items = Array(users.prefix(page.limit))
+            let next = users.count > page.limit ? items.last.map { PageRequest.cursor(after: $0.id) } : nil
+            return try Response.json(Page(items: items.map(\.dto), nextCursor: next))
+        }
+        admin.patch(":id") { request, context in
+            let caller = try await requireAdmin(context)
+            let id = try context.uuidParameter("id")
+            let body = try await request.decodeBody(AdminUserUpdateRequest.self, context: context)
+            if id == caller.id, body.disabled == true || (body.roles.map { !$0.contains(.admin) } ?? false) {
+                throw ProblemError.conflict("cannot_demote_self", "Administrators cannot disable themselves or drop their own admin role.")
+            }
+            let updated = try await identity.client.withTransaction(logger: context.logger) { connection -> UserRecord? in
+                guard let user = try await identity.users.adminUpdate(id: id, roles: body.roles, disabled: body.disabled, on: connection, logger: context.logger)
+                else { return nil }
+                if body.disabled == true { try await identity.sessions.revokeAll(userID: id, on: connection, logger: context.logger) }
+                return user
+            }
+            guard let updated else { throw ProblemError.notFound() }
+            return try Response.json(updated.dto)
+        }
+    }
+
+    @discardableResult
+    func requireAdmin(_ context: PlexusContext) async throws -> UserRecord {
+        let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
+        guard user.roleSet.contains(.admin) else { throw ProblemError.forbidden() }
+        return user
+    }
+}

@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+import JWTKit
+import Logging
+import NIOConcurrencyHelpers
+
+/// Verifies bearer access tokens.
+public protocol AccessTokenVerifier: Sendable {
+    /// The principal of a valid token; throws a 401 problem otherwise.
+    func verify(_ token: String) async throws -> Principal
+}
+
+/// Verifies EdDSA access tokens against a cached JWKS, refetching when a token names an unknown
+/// `kid` (keys rotate) at most once per `minimumRefetchInterval`, and when the cache is older than
+/// `maximumAge`.
+///
+/// Signing uses jwt-kit; verification checks the Ed25519 signature with swift-crypto directly,
+/// because jwt-kit's `JWTKeyCollection` is an actor and would serialize every request of a busy
+/// process on one executor. The algorithm is pinned: a token whose header is not `EdDSA` is refused
+/// before any key is looked at (no `none`, no HMAC-with-public-key confusion).
+public final class JWKSVerifier: AccessTokenVerifier {
+    /// Loads the current key set (an HTTP GET of identity's `/.well-known/jwks.json`, or identity's
+    /// own ring in-process).
+    public typealias Fetch = @Sendable () async throws -> JWKSet
+
+    struct State {
+        var keys: [String: Curve25519.Signing.PublicKey] = [:]
+        var fetchedAt: ContinuousClock.Instant?
+        var lastAttempt: ContinuousClock.Instant?
+    }
+
+    let fetch: Fetch
+    let state = NIOLockedValueBox(State())
+    let minimumRefetchInterval: Duration
+    let maximumAge: Duration
+    let logger: Logger
+    static let claimsDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+
+    /// Creates a verifier.
+    public init(minimumRefetchInterval: Duration = .seconds(5), maximumAge: Duration = .seconds(600), logger: Logger, fetch: @escaping Fetch) {
+        self.fetch = fetch
+        self.minimumRefetchInterval = minimumRefetchInterval
+        self.maximumAge = maximumAge
+        self.logger = logger
+    }
+
+    struct Header: Decodable {
+        var alg: String
+        var kid: String?
+    }
+
+    /// Verifies `token`: pinned algorithm, known key, valid signature, then expiry, issuer, audience.
+    public func verify(_ token: String) async throws -> Principal {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              let headerData = Data(base64URLEncoded: String(parts[0])),
+              let header = try? JSONDecoder().decode(Header.self, from: headerData),
+              header.alg == "EdDSA", let kid = header.kid,
+              let signature = Data(base64URLEncoded: String(parts[2])),
+              let payload = Data(base64URLEncoded: String(parts[1]))
+        else { throw ProblemError.unauthorized("The access token is malformed.", code: "invalid_token") }
+
+        guard let key = try await key(for: kid) else {
+            throw ProblemError.unauthorized("The access token was signed with an unknown key.", code: "invalid_token")
+        }
+        let signingInput = token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)
+        guard key.isValidSignature(signature, for: Data(signingInput)) else {
+            throw ProblemError.unauthorized("The access token signature is invalid.", code: "invalid_token")
+        }
+        guard let claims = try? Self.claimsDecoder.decode(AccessClaims.self, from: payload) else {
+            throw ProblemError.unauthorized("The access token claims are malformed.", code: "invalid_token")
+        }
+        do { try claims.validate() } catch {
+            throw ProblemError.unauthorized("The access token has expired or is not for this audience.", code: "invalid_token")
+        }
+        return claims.principal
+    }
+
+    func key(for kid: String) async throws -> Curve25519.Signing.PublicKey? {
+        let now = ContinuousClock.now
+        let (cached, mayRefetch) = state.withLockedValue { state -> (Curve25519.Signing.PublicKey?, Bool) in
+            let stale = state.fetchedAt.map { now - $0 > maximumAge } ?? true
+            let cached = stale ? nil : state.keys[kid]
+            let mayRefetch = state.lastAttempt.map { now - $0 >= minimumRefetchInterval } ?? true
+            return (cached, mayRefetch)
+        }
+        if let cached { return cached }
+        if mayRefetch { await refresh() }
+        return state.withLockedValue { $0.keys[kid] }
+    }
+
+    /// Refetches the key set now. Failures keep the previous keys (a JWKS outage must not log
+    /// everybody out).
+    public func refresh() async {
+        state.withLockedValue { $0.lastAttempt = .now }
+        do {
+            let set = try await fetch()
+            var keys: [String: Curve25519.Signing.PublicKey] = [:]
+            for jwk in set.keys where jwk.kty == "OKP" && jwk.crv == "Ed25519" && jwk.alg == "EdDSA" {
+                if let raw = Data(base64URLEncoded: jwk.x), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) {
+                    keys[jwk.kid] = key
+                }
+            }
+            state.withLockedValue { state in
+                state.keys = keys
+                state.fetchedAt = .now
+            }
+        } catch {
+            logger.warning("could not refresh JWKS", metadata: ["error": .string(String(describing: error))])
+        }
+    }
+}
+
+extension AccessClaims {
+    /// Expiry, issuer and audience checks without a signer.
+    public func validate(now: Date = Date()) throws {
+        try exp.verifyNotExpired(currentDate: now)
+        try aud.verifyIntendedAudience(includes: Self.audience)
+        guard iss.value == Self.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "unexpected issuer") }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Settings every service reads the same way.
+///
+/// | key | meaning |
+/// | --- | --- |
+/// | `PLEXUS_MODE` | `production` (default for `serve`) or `development` |
+/// | `PLEXUS_<SERVICE>_HOST`, `PLEXUS_<SERVICE>_PORT` | where the service listens (127.0.0.1, its default port) |
+/// | `PLEXUS_<SERVICE>_DATABASE_URL` | its database; else `PLEXUS_DATABASE_URL` with the database name `plexus_<service>` |
+/// | `PLEXUS_<SERVICE>_URL` | how other services reach it (`http://127.0.0.1:<port>`) |
+/// | `PLEXUS_INTERNAL_SECRET` | ≥ 32 bytes, signs service tokens |
+/// | `PLEXUS_PUBLIC_URL` | the gateway's public URL, used in e-mail links |
+/// | `PLEXUS_LOG_LEVEL` | `trace` … `critical` (info) |
+public struct CommonConfiguration: Sendable {
+    /// Which service this is.
+    public var service: ServiceName
+    /// Development or production.
+    public var mode: RuntimeMode
+    /// Listen host.
+    public var host: String
+    /// Listen port.
+    public var port: Int
+    /// The service's own database (nil for the gateway).
+    public var databaseURL: DatabaseURL?
+    /// Secret for service tokens.
+    public var internalSecret: String
+    /// The public base URL of the gateway.
+    public var publicURL: String
+    /// Base URLs of the other services.
+    public var serviceURLs: [ServiceName: String]
+    /// Log level name.
+    public var logLevel: String
+
+    /// Creates a configuration directly (tests).
+    public init(service: ServiceName, mode: RuntimeMode, host: String = "127.0.0.1", port: Int, databaseURL: DatabaseURL?,
+                internalSecret: String, publicURL: String, serviceURLs: [ServiceName: String] = [:], logLevel: String = "info") {
+        self.service = service
+        self.mode = mode
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.internalSecret = internalSecret
+        self.publicURL = publicURL
+        self.serviceURLs = serviceURLs
+        self.logLevel = logLevel
+    }
+
+    /// Reads the common keys for `service`; missing ones are collected in `reader`.
+    public init(service: ServiceName, needsDatabase: Bool = true, reader: inout ConfigReader) {
+        let prefix = service.environmentPrefix
+        self.service = service
+        self.mode = RuntimeMode(rawValue: reader.string("PLEXUS_MODE", default: "production")) ?? .production
+        self.host = reader.string(prefix + "HOST", default: "127.0.0.1")
+        self.port = reader.int(prefix + "PORT", default: service.defaultPort)
+        self.logLevel = reader.string("PLEXUS_LOG_LEVEL", default: "info")
+        if needsDatabase {
+            if let own = reader.optional(prefix + "DATABASE_URL") {
+                self.databaseURL = DatabaseURL(own)
+                if databaseURL == nil { _ = reader.require(prefix + "DATABASE_URL (not a postgres:// URL)") }
+            } else if let base = reader.optional("PLEXUS_DATABASE_URL") {
+                self.databaseURL = DatabaseURL(base)?.with(database: service.databaseName)
+                if databaseURL == nil { _ = reader.require("PLEXUS_DATABASE_URL (not a postgres:// URL)") }
+            } else {
+                _ = reader.require(prefix + "DATABASE_URL or PLEXUS_DATABASE_URL")
+                self.databaseURL = nil
+            }
+        } else {
+            self.databaseURL = nil
+        }
+        let secret = reader.require("PLEXUS_INTERNAL_SECRET")
+        if !secret.isEmpty && secret.utf8.count < 32 { _ = reader.require("PLEXUS_INTERNAL_SECRET (at least 32 bytes)") }
+        self.internalSecret = secret
+        self.publicURL = reader.string("PLEXUS_PUBLIC_URL", default: "http://localhost:8080")
+        var urls: [ServiceName: String] = [:]
+        for other in ServiceName.allCases {
+            urls[other] = reader.string(other.environmentPrefix + "URL", default: "http://127.0.0.1:\(other.defaultPort)")
+        }
+        self.serviceURLs = urls
+    }
+
+    /// The database URL, which every service but the gateway has after a successful `finish()`.
+    public var database: DatabaseURL {
+        guard let databaseURL else { preconditionFailure("\(service) has no database configured") }
+        return databaseURL
+    }
+}

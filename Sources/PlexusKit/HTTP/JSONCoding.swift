@@ -1,0 +1,216 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Shared JSON coders: RFC 3339 dates, compact output (no pretty printing on hot paths).
+public enum JSON {
+    /// The encoder used for every response body and event payload.
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.string(from: date))
+        }
+        return encoder
+    }()
+
+    /// The decoder used for request bodies and upstream responses.
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let raw = try container.decode(String.self)
+            guard let date = RFC3339.date(from: raw) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an RFC 3339 timestamp")
+            }
+            return date
+        }
+        return decoder
+    }()
+}
+
+/// RFC 3339 timestamps in UTC with millisecond precision.
+public enum RFC3339 {
+    /// Formats `date` as `2026-11-25T10:00:00.000Z`.
+    public static func string(from date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// Parses an RFC 3339 string with or without fractional seconds.
+    public static func date(from string: String) -> Date? {
+        if let date = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
+            return date
+        }
+        return try? Date(string, strategy: .iso8601)
+    }
+}
+
+/// A request body type whose accepted keys are known, so unknown fields can be refused (no mass
+/// assignment).
+public protocol RequestBody: Decodable, Sendable {
+    /// The JSON keys this body accepts.
+    static var allowedKeys: Set<String> { get }
+    /// Field-level validation run after decoding; an empty list means valid.
+    func validate() -> [FieldError]
+}
+
+extension RequestBody {
+    /// No extra validation by default.
+    public func validate() -> [FieldError] { [] }
+}
+
+extension RequestBody where Self: Decodable {
+    /// Derives the allowed keys from a `CaseIterable` coding-key enum.
+    public static func keys<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<String> {
+        Set(K.allCases.map(\.stringValue))
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body strictly: 415 for a non-JSON content type, 413 when too large, 400 for
+    /// malformed JSON, unknown fields or wrong types, 422 for failed validation.
+    public func decodeBody<Body: RequestBody>(_ type: Body.Type, context: PlexusContext) async throws -> Body {
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send the body as application/json.")
+        }
+        var request = self
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        return try JSONBodyDecoder.decode(type, from: Data(buffer: buffer))
+    }
+}
+
+/// Decoding rules for request bodies, separated from `Request` so they are testable without HTTP.
+public enum JSONBodyDecoder {
+    /// Decodes and validates `data` as `Body`, throwing problem errors for every client mistake.
+    public static func decode<Body: RequestBody>(_ type: Body.Type, from data: Data) throws -> Body {
+        guard !data.isEmpty else { throw ProblemError.badRequest("empty_body", "A JSON body is required.") }
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
+            throw ProblemError.badRequest("malformed_json", "The body is not valid JSON.")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw ProblemError.badRequest("malformed_json", "The body must be a JSON object.")
+        }
+        let unknown = Set(dictionary.keys).subtracting(Body.allowedKeys).sorted()
+        if !unknown.isEmpty {
+            throw ProblemError(.badRequest, code: "unknown_field", detail: "Unknown fields are not accepted.",
+                               errors: unknown.map { FieldError(field: $0, code: "unknown_field", message: "This field is not accepted.") })
+        }
+        let body: Body
+        do { body = try JSON.decoder.decode(Body.self, from: data) } catch let error as DecodingError {
+            throw problem(for: error)
+        }
+        let errors = body.validate()
+        if !errors.isEmpty { throw ProblemError.validation(errors) }
+        return body
+    }
+
+    static func problem(for error: DecodingError) -> ProblemError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
+        }
+        let field: FieldError
+        switch error {
+        case .keyNotFound(let key, let context):
+            field = FieldError(field: path(context.codingPath + [key]), code: "required", message: "This field is required.")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            field = FieldError(field: path(context.codingPath), code: "invalid_type", message: "This field has the wrong type.")
+        case .dataCorrupted(let context):
+            field = FieldError(field: path(context.codingPath), code: "invalid_value", message: context.debugDescription)
+        @unknown default:
+            field = FieldError(field: "", code: "invalid", message: "The body could not be read.")
+        }
+        return ProblemError(.badRequest, code: "invalid_body", detail: "The body does not match the expected shape.", errors: [field])
+    }
+}
+
+extension Response {
+    /// A JSON response with the shared encoder.
+    public static func json<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try JSON.encoder.encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// An empty response (204 by default).
+    public static func empty(_ status: HTTPResponse.Status = .noContent) -> Response {
+        Response(status: status)
+    }
+
+    /// An HTML page.
+    public static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// A page of results with an opaque cursor.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    /// The items on this page.
+    public var items: [Item]
+    /// The cursor for the next page, or `nil` at the end.
+    public var nextCursor: String?
+
+    /// Creates a page.
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey { case items, nextCursor }
+
+    /// Encodes `nextCursor` as an explicit `null` at the end.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// Parses `limit` (default 20, 1...100) and `cursor` from a query string.
+public struct PageRequest: Sendable {
+    /// Page size.
+    public var limit: Int
+    /// The id after which to continue, decoded from the opaque cursor.
+    public var after: UUID?
+
+    /// Reads and validates `limit` and `cursor`; bad values are 400 problems.
+    public init(query: [String: String]) throws {
+        if let raw = query["limit"] {
+            guard let limit = Int(raw), (1...100).contains(limit) else {
+                throw ProblemError(.badRequest, code: "invalid_query", detail: "limit must be an integer from 1 to 100.",
+                                   errors: [FieldError(field: "limit", code: "out_of_range", message: "Use 1 to 100.")])
+            }
+            self.limit = limit
+        } else {
+            self.limit = 20
+        }
+        if let cursor = query["cursor"], !cursor.isEmpty {
+            guard let data = Data(base64URLEncoded: cursor), let string = String(data: data, encoding: .utf8),
+                  let id = UUID(uuidString: string)
+            else {
+                throw ProblemError(.badRequest, code: "invalid_cursor", detail: "The cursor is not valid.")
+            }
+            self.after = id
+        } else {
+            self.after = nil
+        }
+    }
+
+    /// The opaque cursor for continuing after `id`.
+    public static func cursor(after id: UUID) -> String {
+        Data(id.uuidString.utf8).base64URLEncodedString()
+    }
+}
+
+extension Request {
+    /// The query string as a dictionary (last value wins).
+    public var queryDictionary: [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in uri.queryParameters { result[String(key)] = String(value) }
+        return result
+    }
+}

@@ -1,0 +1,113 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension HTTPField.Name {
+    /// `X-Request-ID`, propagated across every hop.
+    public static let requestID = Self("X-Request-ID")!
+    /// `Idempotency-Key`.
+    public static let idempotencyKey = Self("Idempotency-Key")!
+    /// `X-Forwarded-For`.
+    public static let xForwardedFor = Self("X-Forwarded-For")!
+}
+
+/// Assigns every request an id (the caller's `X-Request-ID` when it is well formed), puts it on the
+/// logger as `requestId`, and echoes it on the response.
+public struct RequestIDMiddleware: RouterMiddleware {
+    /// Creates the middleware.
+    public init() {}
+
+    /// Handles one request.
+    public func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let id = Self.accept(request.headers[.requestID]) ?? RandomToken.hex(bytes: 12)
+        context.requestID = id
+        context.logger[metadataKey: "requestId"] = .string(id)
+        var response = try await next(request, context)
+        response.headers[.requestID] = id
+        return response
+    }
+
+    /// Accepts a caller-supplied id only if it is short and made of safe characters, so it cannot
+    /// inject into logs or headers.
+    public static func accept(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count) else { return nil }
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A
+        }
+        return allowed ? value : nil
+    }
+}
+
+/// Renders every error as `application/problem+json`. Unknown errors become a generic 500 carrying
+/// only the request id; nothing internal leaks. 4xx are logged at debug, 5xx at error.
+public struct ProblemMiddleware: RouterMiddleware {
+    /// Creates the middleware.
+    public init() {}
+
+    /// Handles one request.
+    public func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Self.problem(for: error)
+            if problem.status.code >= 500 {
+                context.logger.error("request failed", metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "status": .stringConvertible(problem.status.code), "error": .string(String(reflecting: error)),
+                ])
+            } else {
+                context.logger.debug("request refused", metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                    "status": .stringConvertible(problem.status.code), "code": .string(problem.code),
+                ])
+            }
+            return Self.render(problem, requestID: context.requestID)
+        }
+    }
+
+    /// Maps any error to a problem: our own problems as they are, Hummingbird's HTTP errors by
+    /// status, everything else to a 500.
+    public static func problem(for error: any Error) -> ProblemError {
+        if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        if let http = error as? any HTTPResponseError {
+            let status = http.status
+            if status.code >= 500 { return ProblemError(.internalServerError, code: "internal_error", detail: "An unexpected error occurred.") }
+            let detail = (error as? HTTPError)?.body
+            return ProblemError(status, code: code(for: status), detail: detail ?? status.reasonPhrase)
+        }
+        return ProblemError(.internalServerError, code: "internal_error", detail: "An unexpected error occurred.")
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "payload_too_large"
+        case 415: "unsupported_media_type"
+        case 429: "rate_limited"
+        default: status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
+        }
+    }
+
+    /// Renders a problem document.
+    public static func render(_ problem: ProblemError, requestID: String) -> Response {
+        let document = Problem(
+            type: "https://plexus.dev/problems/\(problem.code.replacingOccurrences(of: "_", with: "-"))",
+            title: problem.status.reasonPhrase, status: problem.status.code, detail: problem.detail,
+            code: problem.code, requestId: requestID, errors: problem.errors
+        )
+        var headers = problem.headers
+        headers[.contentType] = "application/problem+json"
+        let body = (try? JSON.encoder.encode(document)) ?? Data("{}".utf8)
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+import Foundation
+import NIOCore

@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The standard middleware stack and application shape every service shares.
+public enum ServiceRuntime {
+    /// A router with request ids, problem+json errors, metrics and (when given) bearer-token
+    /// verification, plus the operational routes.
+    public static func makeRouter(verifier: (any AccessTokenVerifier)?, ready: @escaping ReadinessCheck) -> Router<PlexusContext> {
+        _ = Observability.registry
+        let router = Router(context: PlexusContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        if let verifier { router.add(middleware: AuthMiddleware(verifier: verifier)) }
+        OperationsRoutes.add(to: router, ready: ready)
+        return router
+    }
+
+    /// An application listening on `host:port` running `services` beside the server.
+    public static func makeApplication(
+        router: Router<PlexusContext>, name: String, host: String, port: Int, services: [any Service], logger: Logger
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "plexus-\(name)"),
+            services: services,
+            logger: logger
+        )
+    }
+
+    /// A readiness check for a database whose migrations must be applied.
+    public static func databaseReadiness(_ database: Database, migrations: [MigrationSet], logger: Logger) -> ReadinessCheck {
+        {
+            let reachable = await database.probe()
+            guard reachable == "ok" else { return ["database": reachable] }
+            let upToDate = (try? await MigrationRunner.isUpToDate(migrations, client: database.client, logger: logger)) ?? false
+            return ["database": "ok", "migrations": upToDate ? "ok" : "pending"]
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import Logging
+import PlexusKit
+import PostgresNIO
+
+/// The embedded PostgreSQL every test in a process shares, started on first use in a temporary
+/// directory (removed when the process exits). Each suite gets its own database cloned from a
+/// migrated template, so suites never see each other's rows and migrations run once per process.
+public actor TestPostgres {
+    /// The process-wide instance.
+    public static let shared = TestPostgres()
+
+    private var server: Task<EmbeddedPostgres, any Error>?
+    private var templates: [String: Task<String, any Error>] = [:]
+    private let logger: Logger = {
+        var logger = Logger(label: "plexus.test.postgres")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// The running server, starting it if needed.
+    public func start() async throws -> EmbeddedPostgres {
+        if let server { return try await server.value }
+        let logger = self.logger
+        let task = Task {
+            let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-test-\(RandomToken.hex(bytes: 4))")
+            return try await EmbeddedPostgres.start(.init(directory: directory, ephemeral: true, removeOnStop: true), logger: logger)
+        }
+        server = task
+        return try await task.value
+    }
+
+    /// A fresh database with `migrations` applied (kit tables first), cloned from a template.
+    public func makeDatabase(_ migrations: [MigrationSet]) async throws -> DatabaseURL {
+        let server = try await start()
+        let template = try await template(for: [KitMigrations.set] + migrations, server: server)
+        let name = "t_\(RandomToken.hex(bytes: 8))"
+        try await server.createDatabase(name, template: template)
+        return server.url(database: name)
+    }
+
+    private func template(for sets: [MigrationSet], server: EmbeddedPostgres) async throws -> String {
+        let signature = sets.map { set in set.component + set.migrations.map(\.checksum).joined() }.joined()
+        let name = "tmpl_" + SHA256.hash(data: Data(signature.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        if let existing = templates[name] { return try await existing.value }
+        let logger = self.logger
+        let task = Task {
+            try await server.createDatabase(name)
+            let client = server.url(database: name).makeClient(maxConnections: 2, logger: logger)
+            try await client.withRunning { client in
+                try await MigrationRunner.migrate(sets, client: client, logger: logger)
+            }
+            return name
+        }
+        templates[name] = task
+        return try await task.value
+    }
+}
+
+/// A logger for tests: warnings and above, so test output stays readable.
+public func testLogger(_ label: String = "plexus.test") -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["PLEXUS_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
+    return logger
+}
