@@ -12,15 +12,16 @@ struct ServiceRow {
     let hasAPI: Bool
     let uses: [String]
     let extra: [Target.Dependency]
+    var resources: [String] = []
 }
 
 let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Identity", hasAPI: true, uses: [], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-    ]),
+    ], resources: ["Migrations"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
-    ]),
+    ], resources: ["Migrations", "Templates"]),
     ServiceRow(name: "Gateway", hasAPI: false, uses: ["Identity", "Notification"], extra: []),
 ]
 
@@ -30,7 +31,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let kitDependencies: [Target.Dependency] = [
     .product(name: "Hummingbird", package: "hummingbird"),
-    .product(name: "HummingbirdRouter", package: "hummingbird"),
     .product(name: "PostgresNIO", package: "postgres-nio"),
     .product(name: "JWTKit", package: "jwt-kit"),
     .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -73,7 +73,7 @@ for row in serviceTable {
     targets.append(.target(
         name: "\(row.name)Service",
         dependencies: deps,
-        resources: row.name == "Identity" || row.name == "Notification" ? [.copy("Migrations")] : [],
+        resources: row.resources.map { .copy($0) },
         swiftSettings: swiftSettings
     ))
     targets.append(.testTarget(

@@ -113,7 +113,9 @@ public enum MigrationRunner {
                     continue
                 }
                 try await connection.query("BEGIN", logger: logger)
-                _ = try await connection.simpleQuery(migration.sql).get()
+                for statement in SQLScript.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await connection.query("""
                     INSERT INTO schema_migrations (component, version, name, checksum)
                     VALUES (\(set.component), \(migration.version), \(migration.name), \(migration.checksum))
@@ -132,5 +134,78 @@ public enum MigrationRunner {
         let rows = try await client.query("SELECT component, version FROM schema_migrations", logger: logger)
         for try await (component, version) in rows.decode((String, Int).self) { applied.insert("\(component)/\(version)") }
         return sets.allSatisfy { set in set.migrations.allSatisfy { applied.contains("\(set.component)/\($0.version)") } }
+    }
+}
+
+/// Splits a SQL script into statements at top-level semicolons, respecting quotes, dollar quotes
+/// and comments (the extended protocol runs one statement at a time).
+public enum SQLScript {
+    /// The non-empty statements of `script`, without their semicolons.
+    public static func statements(_ script: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        let characters = Array(script)
+        var index = 0
+        func flush() {
+            let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { statements.append(trimmed) }
+            current = ""
+        }
+        while index < characters.count {
+            let character = characters[index]
+            let next: Character? = index + 1 < characters.count ? characters[index + 1] : nil
+            if character == "-", next == "-" {
+                while index < characters.count, characters[index] != "\n" { index += 1 }
+                continue
+            }
+            if character == "/", next == "*" {
+                index += 2
+                while index + 1 < characters.count, !(characters[index] == "*" && characters[index + 1] == "/") { index += 1 }
+                index += 2
+                continue
+            }
+            if character == "'" || character == "\"" {
+                current.append(character)
+                index += 1
+                while index < characters.count {
+                    current.append(characters[index])
+                    if characters[index] == character {
+                        if index + 1 < characters.count, characters[index + 1] == character {
+                            current.append(character)
+                            index += 2
+                            continue
+                        }
+                        break
+                    }
+                    index += 1
+                }
+                index += 1
+                continue
+            }
+            if character == "$", let end = characters[(index + 1)...].firstIndex(of: "$"),
+               characters[(index + 1)..<end].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                let tag = String(characters[index...end])
+                current += tag
+                index = end + 1
+                let remainder = String(characters[index...])
+                if let close = remainder.range(of: tag) {
+                    let body = remainder[remainder.startIndex..<close.upperBound]
+                    current += body
+                    index += body.count
+                } else {
+                    current += remainder
+                    index = characters.count
+                }
+                continue
+            }
+            if character == ";" {
+                flush()
+            } else {
+                current.append(character)
+            }
+            index += 1
+        }
+        flush()
+        return statements
     }
 }

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PlexusKit
+
+/// Security headers on every response, and CORS for the configured origins.
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    let corsOrigins: Set<String>
+
+    func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
+        let origin = request.headers[.origin]
+        let allowedOrigin = origin.flatMap { corsOrigins.contains("*") || corsOrigins.contains($0) ? $0 : nil }
+        var response: Response
+        if request.method == .options, allowedOrigin != nil, request.headers[.accessControlRequestMethod] != nil {
+            response = Response(status: .noContent)
+            response.headers[.accessControlAllowMethods] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders]
+                ?? "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-ID, X-Cart-Token"
+            response.headers[.accessControlMaxAge] = "600"
+        } else {
+            response = try await next(request, context)
+        }
+        if let allowedOrigin {
+            response.headers[.accessControlAllowOrigin] = allowedOrigin
+            response.headers[.vary] = "Origin"
+            response.headers[.accessControlExposeHeaders] = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Cart-Token"
+        }
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains"
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        }
+        return response
+    }
+}
+
+/// Per-client token buckets: one general, one stricter for authentication paths.
+struct RateLimitMiddleware: RouterMiddleware {
+    let general: RateLimiter
+    let auth: RateLimiter
+    let configuration: GatewayConfiguration
+
+    func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
+        let client = context.clientAddress(request, trustForwardedFor: configuration.trustForwardedFor)
+        let strict = configuration.route(for: request.uri.path)?.strictLimit == true && request.method == .post
+        let (limiter, limit) = strict ? (auth, configuration.authRateLimit) : (general, configuration.rateLimit)
+        let decision = limiter.take((strict ? "auth:" : "all:") + client)
+        var headers = HTTPFields()
+        headers[HTTPField.Name("RateLimit-Limit")!] = String(Int(limit.burst))
+        headers[HTTPField.Name("RateLimit-Remaining")!] = String(decision.remaining)
+        headers[HTTPField.Name("RateLimit-Reset")!] = String(decision.resetSeconds)
+        guard decision.allowed else {
+            var problem = ProblemError.tooManyRequests(retryAfter: decision.resetSeconds)
+            problem.headers.append(contentsOf: headers)
+            throw problem
+        }
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}

@@ -1,0 +1,57 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import IdentityAPI
+import Logging
+import PlexusKit
+import ServiceLifecycle
+
+/// The gateway: one public entry point in front of every service.
+public enum GatewayService {
+    /// Builds the router. The token verifier is normally identity's JWKS through `IdentityClient`.
+    public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> Router<PlexusContext> {
+        _ = Observability.registry
+        let breakers = CircuitBreakers(template: CircuitBreaker(failureThreshold: 5, openDuration: .seconds(5)))
+        let router = Router(context: PlexusContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(corsOrigins: Set(configuration.corsOrigins)))
+        router.add(middleware: RateLimitMiddleware(general: RateLimiter(limit: configuration.rateLimit), auth: RateLimiter(limit: configuration.authRateLimit),
+                                                   configuration: configuration))
+        router.add(middleware: ProxyMiddleware(configuration: configuration, http: http, breakers: breakers, verifier: verifier))
+        let client = ServiceClient(http: http, breakers: breakers, maxRetries: 0)
+        OperationsRoutes.add(to: router) { await upstreamHealth(configuration: configuration, client: client, logger: logger) }
+        return router
+    }
+
+    /// Each upstream's `/health/ready`, asked concurrently with a short deadline.
+    static func upstreamHealth(configuration: GatewayConfiguration, client: ServiceClient, logger: Logger) async -> [String: String] {
+        let upstreams = Set(configuration.routes.map(\.upstream))
+        return await withTaskGroup(of: (String, String).self) { group in
+            for upstream in upstreams {
+                guard let base = configuration.common.serviceURLs[upstream] else { continue }
+                group.addTask {
+                    do {
+                        let response = try await client.send(upstream: "health:\(upstream.rawValue)", method: .GET, url: base + "/health/ready",
+                                                             deadline: .seconds(2), logger: logger)
+                        return (upstream.rawValue, response.status == .ok ? "ok" : "unavailable (\(response.status.code))")
+                    } catch {
+                        return (upstream.rawValue, "unreachable")
+                    }
+                }
+            }
+            var result: [String: String] = [:]
+            for await (name, state) in group { result[name] = state }
+            return result
+        }
+    }
+
+    /// Builds the gateway application.
+    public static func buildApplication(configuration: GatewayConfiguration, http: HTTPClient, logger: Logger) -> some ApplicationProtocol {
+        let identity = IdentityClient(client: ServiceClient(http: http), baseURL: configuration.common.serviceURLs[.identity] ?? "http://127.0.0.1:8081")
+        let router = buildRouter(configuration: configuration, http: http, verifier: identity.tokenVerifier(logger: logger), logger: logger)
+        return ServiceRuntime.makeApplication(router: router, name: "gateway", host: configuration.common.host, port: configuration.common.port,
+                                              services: [], logger: logger)
+    }
+}

@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import PlexusKit
+
+/// Forwards routed paths to their service: checks the bearer token first (a bad token never
+/// reaches a service), enforces the body limit, streams both bodies, and fails fast with a 503
+/// problem when the upstream is down or its breaker is open. Unrouted paths fall through to the
+/// router, which answers 404.
+struct ProxyMiddleware: RouterMiddleware {
+    let configuration: GatewayConfiguration
+    let http: HTTPClient
+    let breakers: CircuitBreakers
+    let verifier: any AccessTokenVerifier
+
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+                                        "transfer-encoding", "upgrade", "host", "content-length"]
+
+    func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
+        guard let route = configuration.route(for: request.uri.path),
+              let base = configuration.common.serviceURLs[route.upstream] else { return try await next(request, context) }
+        if request.headers[.authorization] != nil {
+            guard let token = request.bearerToken else { throw ProblemError.unauthorized("Use 'Authorization: Bearer <token>'.", code: "invalid_token") }
+            _ = try await verifier.verify(token)
+        }
+        let length = request.headers[.contentLength].flatMap(Int64.init)
+        if let length, length > Int64(configuration.maxBodyBytes) { throw Self.tooLarge(configuration.maxBodyBytes) }
+
+        let upstream = route.upstream.rawValue
+        let (allowed, retryAfter) = breakers.acquire(upstream)
+        guard allowed else { throw ProblemError.unavailable("The \(upstream) service is temporarily unavailable.", code: "upstream_unavailable", retryAfter: retryAfter) }
+
+        var outbound = HTTPClientRequest(url: base + (request.uri.path) + (request.uri.query.map { "?" + $0 } ?? ""))
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName.lowercased()) {
+            outbound.headers.add(name: field.name.canonicalName, value: field.value)
+        }
+        outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.requestID)
+        let peer = context.peerAddress ?? "unknown"
+        outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: request.headers[.xForwardedFor].map { "\($0), \(peer)" } ?? peer)
+        if request.method != .get, request.method != .head {
+            outbound.body = .stream(LimitedBody(base: request.body, limit: configuration.maxBodyBytes), length: length.map { .known($0) } ?? .unknown)
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(outbound, timeout: .seconds(configuration.upstreamTimeout.components.seconds), logger: context.logger)
+        } catch is LimitedBody.TooLarge {
+            throw Self.tooLarge(configuration.maxBodyBytes)
+        } catch {
+            breakers.record(upstream, success: false)
+            context.logger.warning("upstream failed", metadata: ["upstream": .string(upstream), "error": .string(String(describing: error))])
+            throw ProblemError.unavailable("The \(upstream) service did not answer.", code: "upstream_unavailable", retryAfter: 5)
+        }
+        breakers.record(upstream, success: ![502, 503, 504].contains(Int(response.status.code)))
+        var headers = HTTPFields()
+        for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
+            if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
+        }
+        let contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
+        return Response(status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
+                        body: ResponseBody(contentLength: contentLength) { writer in
+                            for try await chunk in response.body { try await writer.write(chunk) }
+                            try await writer.finish(nil)
+                        })
+    }
+
+    static func tooLarge(_ limit: Int) -> ProblemError {
+        ProblemError(.contentTooLarge, code: "payload_too_large", detail: "The request body exceeds \(limit) bytes.")
+    }
+}
+
+/// A request body that fails once more than `limit` bytes arrived (chunked uploads have no
+/// Content-Length to check up front).
+struct LimitedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    struct TooLarge: Error {}
+
+    let base: RequestBody
+    let limit: Int
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limit: Int
+        var seen = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let chunk = try await base.next() else { return nil }
+            seen += chunk.readableBytes
+            if seen > limit { throw TooLarge() }
+            return chunk
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), limit: limit) }
+}

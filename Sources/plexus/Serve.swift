@@ -1,0 +1,89 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import GatewayService
+import Hummingbird
+import IdentityAPI
+import IdentityService
+import Logging
+import NotificationService
+import PlexusKit
+import ServiceLifecycle
+
+/// `plexus serve <service>`: one service (HTTP and, by default, its workers) until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one service (production mode unless PLEXUS_MODE=development).")
+
+    @Argument(help: "identity | notification | gateway") var service: ServiceName
+    @Flag(help: "Do not run background workers in this process (run them with `plexus work`).") var noWorkers = false
+
+    func run() async throws {
+        var reader = ConfigReader()
+        let logger = bootstrapLogging(reader: reader, service: service)
+        do {
+            switch service {
+            case .identity:
+                let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: !noWorkers)
+                let app = try await IdentityService.buildApplication(configuration: configuration, http: ServiceClient(http: .shared), logger: logger)
+                try await app.runService()
+            case .notification:
+                let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: !noWorkers)
+                let identity = IdentityClient(client: ServiceClient(http: .shared), baseURL: configuration.common.serviceURLs[.identity]!)
+                let app = try await NotificationService.buildApplication(configuration: configuration, verifier: identity.tokenVerifier(logger: logger), logger: logger)
+                try await app.runService()
+            case .gateway:
+                let configuration = try GatewayConfiguration.load(reader: &reader)
+                try await GatewayService.buildApplication(configuration: configuration, http: .shared, logger: logger).runService()
+            default:
+                throw ValidationError("\(service) is not implemented yet; available: \(Topology.services.map(\.rawValue).joined(separator: ", "))")
+            }
+        } catch let error as ConfigurationError {
+            logger.critical("cannot start \(service)")
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// `plexus work <service>`: only the background workers.
+struct Work: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run only a service's background workers.")
+
+    @Argument(help: "identity | notification") var service: ServiceName
+
+    func run() async throws {
+        var reader = ConfigReader()
+        let logger = bootstrapLogging(reader: reader, service: service)
+        let worker: JobWorker
+        let database: Database
+        switch service {
+        case .identity:
+            let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: true)
+            database = Database(url: configuration.common.database, logger: logger)
+            worker = try await IdentityService.worker(configuration: configuration, database: database, http: ServiceClient(http: .shared), logger: logger)
+        case .notification:
+            let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: true)
+            database = Database(url: configuration.common.database, logger: logger)
+            worker = NotificationService.worker(configuration: configuration, database: database, logger: logger)
+        default:
+            throw ValidationError("\(service) has no workers")
+        }
+        let group = ServiceGroup(configuration: .init(services: [database.client, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+func subscribers(_ reader: ConfigReader, _ publisher: ServiceName) -> [Subscriber] {
+    var urls: [ServiceName: String] = [:]
+    for service in ServiceName.allCases {
+        urls[service] = reader.string(service.environmentPrefix + "URL", default: "http://127.0.0.1:\(service.defaultPort)")
+    }
+    return Topology.subscribers(of: publisher, urls: urls)
+}
+
+func bootstrapLogging(reader: ConfigReader, service: ServiceName) -> Logger {
+    let mode = RuntimeMode(rawValue: reader.string("PLEXUS_MODE", default: "production")) ?? .production
+    let level = Logger.Level(rawValue: reader.string("PLEXUS_LOG_LEVEL", default: "info")) ?? .info
+    LogSetup.bootstrap(mode: mode, level: level)
+    return Logger(label: "plexus.\(service.rawValue)")
+}

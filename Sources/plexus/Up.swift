@@ -1,0 +1,146 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import IdentityService
+import Logging
+import PlexusKit
+
+/// `plexus up`: the whole system on one machine, in development mode.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start an embedded PostgreSQL and every service; Ctrl-C stops everything.")
+
+    @Flag(help: "Seed an admin and a verified customer and print their credentials.") var demo = false
+    @Option(help: "Where runtime data (database, generated secrets) lives.") var dataDirectory = ".plexus"
+    @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1.") var postgresPort = 54329
+
+    func run() async throws {
+        let reader = ConfigReader()
+        LogSetup.bootstrap(mode: .development, level: .info)
+        let logger = Logger(label: "plexus.up")
+        let base = URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+
+        var embedded: EmbeddedPostgres?
+        let databaseBase: DatabaseURL
+        if let external = reader.optional("PLEXUS_DATABASE_URL").flatMap(DatabaseURL.init) {
+            databaseBase = external
+            say("using external PostgreSQL at \(external)")
+        } else {
+            say("starting embedded PostgreSQL in \(base.appendingPathComponent("pg").path)")
+            let server = try await EmbeddedPostgres.start(.init(directory: base.appendingPathComponent("pg"), port: postgresPort), logger: logger)
+            embedded = server
+            databaseBase = server.adminURL
+        }
+        do {
+            for service in Topology.databaseServices {
+                let url = databaseBase.with(database: service.databaseName)
+                let applied = try await migrate(service, url: url, logger: logger)
+                if applied > 0 { say("\(service.rawValue): applied \(applied) migration(s)") }
+            }
+            let secrets = try DevelopmentSecrets.load(from: base.appendingPathComponent("secrets"))
+            var environment = ProcessInfo.processInfo.environment
+            environment["PLEXUS_MODE"] = "development"
+            environment["PLEXUS_DATABASE_URL"] = databaseBase.with(database: "plexus").urlString
+            environment["PLEXUS_INTERNAL_SECRET"] = secrets.internalSecret
+            environment["PLEXUS_IDENTITY_SIGNING_KEY"] = secrets.signingKey
+            try writeEnvFile(environment, to: base.appendingPathComponent("env"))
+
+            var demoLines: [String] = []
+            if demo { demoLines = try await seedDemo(databaseBase: databaseBase, logger: logger) }
+
+            let supervisor = Supervisor(executable: Bundle.main.executableURL!, environment: environment)
+            for service in Topology.services { supervisor.start(service) }
+            await waitForGateway()
+            printBanner(demoLines)
+            await ShutdownSignal.wait()
+            say("stopping…")
+            await supervisor.stopAll()
+        } catch {
+            embedded?.stop()
+            throw error
+        }
+        embedded?.stop()
+        say("stopped")
+    }
+
+    func seedDemo(databaseBase: DatabaseURL, logger: Logger) async throws -> [String] {
+        let client = databaseBase.with(database: ServiceName.identity.databaseName).makeClient(maxConnections: 2, logger: logger)
+        return try await client.withRunning { client in
+            let admin = try await IdentityService.createUser(email: "admin@plexus.local", password: "plexus-admin-2026", name: "Demo Admin",
+                                                             roles: [.admin], client: client, bcryptCost: 10, logger: logger)
+            let customer = try await IdentityService.createUser(email: "customer@plexus.local", password: "plexus-customer-2026", name: "Demo Customer",
+                                                                roles: [.customer], client: client, bcryptCost: 10, logger: logger)
+            return ["admin     \(admin.email) / plexus-admin-2026", "customer  \(customer.email) / plexus-customer-2026"]
+        }
+    }
+
+    func waitForGateway() async {
+        for _ in 0..<150 {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(ServiceName.gateway.defaultPort)/health/live")
+            request.method = .GET
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok { return }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func printBanner(_ demoLines: [String]) {
+        var lines = ["", "Plexus is up (development mode).", "  gateway       http://localhost:8080",
+                     "  dev mailbox   http://localhost:8080/dev/mailbox"]
+        for service in Topology.services where service != .gateway {
+            lines.append("  \(service.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) http://127.0.0.1:\(service.defaultPort)")
+        }
+        if !demoLines.isEmpty { lines += ["", "Demo accounts:"] + demoLines.map { "  " + $0 } }
+        lines += ["", "Press Ctrl-C to stop.", ""]
+        say(lines.joined(separator: "\n"))
+    }
+
+    func writeEnvFile(_ environment: [String: String], to url: URL) throws {
+        let keys = ["PLEXUS_MODE", "PLEXUS_DATABASE_URL", "PLEXUS_INTERNAL_SECRET", "PLEXUS_IDENTITY_SIGNING_KEY"]
+        let text = keys.compactMap { key in environment[key].map { "export \(key)='\($0)'" } }.joined(separator: "\n") + "\n"
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+    }
+}
+
+func say(_ text: String) {
+    FileHandle.standardError.write(Data("\u{1B}[1mplexus\u{1B}[0m \(text)\n".utf8))
+}
+
+/// Development secrets, generated once and kept under `.plexus/secrets/` so restarts keep sessions.
+struct DevelopmentSecrets {
+    var internalSecret: String
+    var signingKey: String
+
+    static func load(from directory: URL) throws -> DevelopmentSecrets {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func secret(_ name: String, _ make: () -> String) throws -> String {
+            let file = directory.appendingPathComponent(name)
+            if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+                return existing
+            }
+            let value = make()
+            try value.write(to: file, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            return value
+        }
+        return DevelopmentSecrets(internalSecret: try secret("internal-secret") { RandomToken.hex(bytes: 32) },
+                                  signingKey: try secret("identity-signing-key") { SigningKeyRing.generateEncoded() })
+    }
+}
+
+/// Waits for SIGINT or SIGTERM.
+enum ShutdownSignal {
+    static func wait() async {
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in stream { break }
+        sources.forEach { $0.cancel() }
+    }
+}
