@@ -58,7 +58,7 @@ final class Supervisor: Sendable {
             DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(delay)) { self.start(service, restarts: attempt) }
         }
         do {
-            try process.run()
+            try process.runWithDefaultSignalMask()
             children.withLockedValue { $0[service] = Child(process: process, startedAt: Date(), restarts: restarts) }
         } catch {
             say("could not start \(service.rawValue): \(error)")

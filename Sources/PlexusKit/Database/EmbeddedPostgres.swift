@@ -152,7 +152,7 @@ public final class EmbeddedPostgres: Sendable {
         process.standardOutput = logHandle
         process.standardError = logHandle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runWithDefaultSignalMask()
         return process
     }
 
@@ -164,7 +164,7 @@ public final class EmbeddedPostgres: Sendable {
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        try process.runWithDefaultSignalMask()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
@@ -172,7 +172,8 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    static func freePort() throws -> Int {
+    /// A free TCP port on 127.0.0.1 (bound and released).
+    public static func freePort() throws -> Int {
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).wait()
         defer { try? channel.close().wait() }

@@ -100,7 +100,7 @@ public final class JobWorker: Service, Sendable {
 
     func loop() async {
         var lastSchedule = Date.distantPast
-        while !stopping.withLockedValue({ $0 }) {
+        while !stopping.withLockedValue({ $0 }), !Task.isCancelled {
             var ran = 0
             do {
                 if Date().timeIntervalSince(lastSchedule) >= 1, !periodic.isEmpty {

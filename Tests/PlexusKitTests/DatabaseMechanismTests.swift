@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import PlexusKit
+import PlexusKitTesting
+import PostgresNIO
+import Testing
+
+/// Runs `body` with a running client on a fresh database holding the kit tables (and `extra`).
+func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    let url = try await TestPostgres.shared.makeDatabase(extra)
+    return try await url.makeClient(maxConnections: 10, logger: testLogger()).withRunning(body)
+}
+
+@Suite struct MigrationRunnerTests {
+    let sample = MigrationSet(component: "sample", migrations: [
+        Migration(version: 1, name: "CreateThings", sql: "CREATE TABLE things (id int PRIMARY KEY); CREATE INDEX things_id ON things (id);"),
+        Migration(version: 2, name: "AddName", sql: "ALTER TABLE things ADD COLUMN name text"),
+    ])
+
+    @Test func appliesOnceEvenWhenRunConcurrently() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let logger = testLogger()
+        let sample = self.sample
+        // act: three runners race under the advisory lock
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    try await url.makeClient(maxConnections: 2, logger: logger).withRunning { client in
+                        try await MigrationRunner.migrate([sample], client: client, logger: logger)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        // assert
+        #expect(counts.reduce(0, +) == 2)
+        let upToDate = try await url.makeClient(maxConnections: 1, logger: logger).withRunning { client in
+            try await MigrationRunner.isUpToDate([sample], client: client, logger: logger)
+        }
+        #expect(upToDate)
+    }
+
+    @Test func refusesAnEditedMigration() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([sample])
+        let edited = MigrationSet(component: "sample", migrations: [
+            Migration(version: 1, name: "CreateThings", sql: "CREATE TABLE things (id bigint PRIMARY KEY)"),
+        ])
+        await #expect(throws: MigrationError.self) {
+            try await url.makeClient(maxConnections: 1, logger: testLogger()).withRunning { client in
+                try await MigrationRunner.migrate([edited], client: client, logger: testLogger())
+            }
+        }
+    }
+}
+
+@Suite struct JobQueueTests {
+    struct Payload: Codable, Sendable { var n: Int }
+
+    @Test func runsAJobAndMarksItDone() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            let seen = Counter()
+            let worker = JobWorker(client: client, handlers: ["test.ok": { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger)
+            try await JobQueue.enqueue(kind: "test.ok", payload: Payload(n: 7), client: client, logger: logger)
+            #expect(try await worker.runOnce() == 1)
+            #expect(await seen.values == [7])
+            #expect(try await status(of: "test.ok", client) == ["done"])
+        }
+    }
+
+    @Test func failureBacksOffThenDiesAfterTheLastAttempt() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            var options = JobWorkerOptions()
+            options.backoff = Backoff(base: .seconds(30), cap: .seconds(60))
+            let worker = JobWorker(client: client, handlers: ["test.fail": { _, _ in throw TestFailure() }], options: options, logger: logger)
+            try await JobQueue.enqueue(kind: "test.fail", payload: Payload(n: 1), options: JobOptions(maxAttempts: 2), client: client, logger: logger)
+            // first attempt fails: back to pending, scheduled at least 15 s later (half the 30 s ceiling)
+            #expect(try await worker.runOnce() == 1)
+            let delay = try await client.query("SELECT EXTRACT(EPOCH FROM run_at - now())::float8 FROM jobs", logger: logger)
+            for try await seconds in delay.decode(Double.self) { #expect(seconds > 14 && seconds <= 31) }
+            #expect(try await worker.runOnce() == 0, "not due yet")
+            // make it due, second (last) attempt fails: dead
+            try await client.query("UPDATE jobs SET run_at = now()", logger: logger)
+            #expect(try await worker.runOnce() == 1)
+            #expect(try await status(of: "test.fail", client) == ["dead"])
+        }
+    }
+
+    @Test func aJobWhoseWorkerDiedRunsAgainAfterItsLease() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            try await JobQueue.enqueue(kind: "test.crash", payload: Payload(n: 1), client: client, logger: logger)
+            // a worker claims the job with a short lease and "dies" (never completes it)
+            let claimed = try await JobQueue.claim(kinds: ["test.crash"], limit: 1, lease: .milliseconds(300), workerID: "dead-worker", client: client, logger: logger)
+            #expect(claimed.count == 1)
+            let survivor = JobWorker(client: client, handlers: ["test.crash": { _, _ in }], logger: logger)
+            #expect(try await survivor.runOnce() == 0, "the lease still holds")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await survivor.runOnce() == 1)
+            #expect(try await status(of: "test.crash", client) == ["done"])
+            let attempts = try await client.query("SELECT attempts FROM jobs", logger: logger)
+            for try await count in attempts.decode(Int.self) { #expect(count == 2) }
+        }
+    }
+
+    @Test func concurrentWorkersClaimEachJobOnce() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            for n in 0..<40 { try await JobQueue.enqueue(kind: "test.count", payload: Payload(n: n), client: client, logger: logger) }
+            let seen = Counter()
+            let workers = (0..<4).map { _ in JobWorker(client: client, handlers: ["test.count": { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in workers { group.addTask { while try await worker.runOnce() > 0 {} } }
+                try await group.waitForAll()
+            }
+            #expect(await seen.values.sorted() == Array(0..<40))
+        }
+    }
+
+    @Test func periodicJobsAreEnqueuedOncePerSlot() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            let a = JobWorker(client: client, handlers: ["test.tick": { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
+            let b = JobWorker(client: client, handlers: ["test.tick": { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
+            let now = Date()
+            try await a.schedulePeriodic(now: now)
+            try await b.schedulePeriodic(now: now)
+            #expect(try await status(of: "test.tick", client).count == 1)
+        }
+    }
+
+    @Test func notifyWakesARunningWorker() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            let seen = Counter()
+            var options = JobWorkerOptions()
+            options.pollInterval = .seconds(30) // only NOTIFY can wake it in time
+            let worker = JobWorker(client: client, handlers: ["test.wake": { job, _ in await seen.add(try job.decode(Payload.self).n) }], options: options, logger: logger)
+            let task = Task { try await worker.run() }
+            try await Task.sleep(for: .milliseconds(500))
+            try await JobQueue.enqueue(kind: "test.wake", payload: Payload(n: 3), client: client, logger: logger)
+            #expect(try await eventually(timeout: .seconds(5)) { await seen.values == [3] })
+            task.cancel()
+        }
+    }
+
+    func status(of kind: String, _ client: PostgresClient) async throws -> [String] {
+        var result: [String] = []
+        for try await status in try await client.query("SELECT status FROM jobs WHERE kind = \(kind)", logger: testLogger()).decode(String.self) {
+            result.append(status)
+        }
+        return result
+    }
+}
+
+struct TestFailure: Error {}
+
+actor Counter {
+    var values: [Int] = []
+    func add(_ value: Int) { values.append(value) }
+}

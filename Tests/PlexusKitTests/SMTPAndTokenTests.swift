@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import JWTKit
+import Logging
+import PlexusKit
+import PlexusKitTesting
+import Testing
+
+@Suite(.serialized) struct SMTPClientTests {
+    let message = MailMessage(from: MailAddress("shop@plexus.test", name: "Plexus"), to: [MailAddress("ann@example.com")],
+                              subject: "Hello", text: "line one\n.starts with a dot\n..two dots", html: "<p>hi</p>")
+
+    @Test func deliversOverStartTLSWithAuth() async throws {
+        let server = try await SMTPTestServer()
+        defer { server.stop() }
+        let client = SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .startTLS,
+                                                                 username: "user", password: "secret", verifyCertificates: false))
+        try await client.send(message, logger: testLogger())
+        let received = try server.received()
+        #expect(received.count == 1)
+        #expect(received.first?.from == "shop@plexus.test")
+        #expect(received.first?.to == ["ann@example.com"])
+        // dot-stuffing was undone by the server: the body arrives exactly as written
+        let content = received.first?.content ?? ""
+        #expect(content.contains("\r\n.starts with a dot\r\n..two dots"))
+        #expect(content.contains("multipart/alternative"))
+    }
+
+    @Test func wrongPasswordIsAPermanentFailure() async throws {
+        let server = try await SMTPTestServer()
+        defer { server.stop() }
+        let client = SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .startTLS,
+                                                                 username: "user", password: "wrong", verifyCertificates: false))
+        do {
+            try await client.send(message, logger: testLogger())
+            Issue.record("expected an authentication failure")
+        } catch let error as SMTPError {
+            #expect(error.isPermanent)
+        }
+        #expect(try server.received().isEmpty)
+    }
+
+    @Test func plainConnectionWithoutAuthDelivers() async throws {
+        let server = try await SMTPTestServer()
+        defer { server.stop() }
+        let client = SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .none))
+        try await client.send(message, logger: testLogger())
+        #expect(try server.received().count == 1)
+    }
+
+    @Test func refusesInjectedAddresses() async throws {
+        var bad = message
+        bad.to = [MailAddress("victim@example.com>\r\nRCPT TO:<other@example.com")]
+        await #expect(throws: SMTPError.self) {
+            try await SMTPClient(configuration: SMTPConfiguration(host: "127.0.0.1", port: 1)).send(bad, logger: testLogger())
+        }
+    }
+}
+
+@Suite struct JWKSVerifierTests {
+    func claims(lifetime: TimeInterval = 900) -> AccessClaims {
+        AccessClaims(userID: UUID.v7(), roles: [.customer], emailVerified: true, tokenVersion: 3, sessionID: nil, issuedAt: Date(), lifetime: lifetime)
+    }
+
+    @Test func verifiesTokensSignedByJWTKitAndPinsTheAlgorithm() async throws {
+        // setup
+        let ring = try SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
+        let signer = await ring.signingCollection()
+        let fetches = Counter()
+        let verifier = JWKSVerifier(minimumRefetchInterval: .zero, logger: testLogger()) {
+            await fetches.add(1)
+            return ring.jwks
+        }
+        // act
+        let token = try await signer.sign(claims(), kid: JWKIdentifier(string: ring.currentKeyID))
+        let principal = try await verifier.verify(token)
+        // assert
+        #expect(principal.roles == [.customer])
+        #expect(principal.tokenVersion == 3)
+        // HS256 with the public key as secret (algorithm confusion) is refused
+        let hmac = JWTKeyCollection()
+        await hmac.add(hmac: HMACKey(from: Data(ring.jwks.keys[0].x.utf8) + Data(repeating: 0, count: 32)), digestAlgorithm: .sha256, kid: JWKIdentifier(string: ring.currentKeyID))
+        let confused = try await hmac.sign(claims(), kid: JWKIdentifier(string: ring.currentKeyID))
+        await #expect(throws: ProblemError.self) { try await verifier.verify(confused) }
+        // expired
+        let expired = try await signer.sign(claims(lifetime: -10), kid: JWKIdentifier(string: ring.currentKeyID))
+        await #expect(throws: ProblemError.self) { try await verifier.verify(expired) }
+        // a tampered payload
+        let parts = token.split(separator: ".")
+        let tampered = "\(parts[0]).\(Data(#"{"sub":"x"}"#.utf8).base64URLEncodedString()).\(parts[2])"
+        await #expect(throws: ProblemError.self) { try await verifier.verify(String(tampered)) }
+    }
+
+    @Test func unknownKidTriggersARefetchForRotatedKeys() async throws {
+        let old = try SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
+        let new = try SigningKeyRing(encoded: "k2:" + Curve25519.Signing.PrivateKey().rawRepresentation.base64URLEncodedString())
+        let current = ManagedRing(old)
+        let verifier = JWKSVerifier(minimumRefetchInterval: .zero, logger: testLogger()) { await current.ring.jwks }
+        _ = try await verifier.verify(try await old.signingCollection().sign(claims(), kid: JWKIdentifier(string: old.currentKeyID)))
+        await current.set(new)
+        let rotated = try await new.signingCollection().sign(claims(), kid: "k2")
+        #expect(try await verifier.verify(rotated).emailVerified)
+    }
+}
+
+actor ManagedRing {
+    var ring: SigningKeyRing
+    init(_ ring: SigningKeyRing) { self.ring = ring }
+    func set(_ ring: SigningKeyRing) { self.ring = ring }
+}
