@@ -170,6 +170,15 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
+extension Page: Decodable where Item: Decodable {
+    /// Decodes a page (clients and tests).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.items = try container.decode([Item].self, forKey: .items)
+        self.nextCursor = try container.decodeIfPresent(String.self, forKey: .nextCursor)
+    }
+}
+
 /// Parses `limit` (default 20, 1...100) and `cursor` from a query string.
 public struct PageRequest: Sendable {
     /// Page size.

@@ -70,6 +70,11 @@ public struct ProblemMiddleware: RouterMiddleware {
     /// Maps any error to a problem: our own problems as they are, Hummingbird's HTTP errors by
     /// status, everything else to a 500.
     public static func problem(for error: any Error) -> ProblemError {
+        // A refusal thrown inside a transaction arrives wrapped; the rollback itself is not the story.
+        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError,
+           transaction.rollbackError == nil {
+            return problem(for: inner)
+        }
         if let convertible = error as? any ProblemConvertible { return convertible.problem }
         if let http = error as? any HTTPResponseError {
             let status = http.status
@@ -111,3 +116,4 @@ public struct ProblemMiddleware: RouterMiddleware {
 
 import Foundation
 import NIOCore
+import PostgresNIO

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import IdentityAPI
+import IdentityService
+import Logging
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import PostgresNIO
+import Testing
+
+/// A real identity router over a fresh database cloned from the migrated template.
+struct IdentityHarness: Sendable {
+    let client: PostgresClient
+    let logger = testLogger()
+
+    static func with<T: Sendable>(_ body: @Sendable (IdentityHarness, any TestClientProtocol) async throws -> T) async throws -> T {
+        let url = try await TestPostgres.shared.makeDatabase(try IdentityService.migrations.filter { $0.component != "kit" })
+        let database = Database(url: url, maxConnections: 30, logger: testLogger())
+        return try await database.client.withRunning { client in
+            let common = CommonConfiguration(service: .identity, mode: .development, port: 0, databaseURL: url,
+                                             internalSecret: String(repeating: "s", count: 32), publicURL: "http://localhost:8080")
+            let configuration = IdentityConfiguration(common: common, signingKeys: try SigningKeyRing(encoded: SigningKeyRing.generateEncoded()),
+                                                      bcryptCost: 4, subscribers: [Subscriber(name: "notification", baseURL: "http://127.0.0.1:1", eventTypes: IdentityEvent.all)])
+            let router = try await IdentityService.buildRouter(configuration: configuration, database: database, logger: testLogger())
+            let harness = IdentityHarness(client: client)
+            return try await Application(router: router).test(.router) { http in try await body(harness, http) }
+        }
+    }
+
+    /// The token in the newest e-mail link of `type` sent to `email`, read from the outbox.
+    func latestToken(_ type: String, for email: String) async throws -> String? {
+        let rows = try await client.query("""
+            SELECT payload->'data'->>'actionURL' FROM outbox WHERE type = \(type) AND lower(payload->'data'->>'email') = lower(\(email))
+            ORDER BY created_at DESC, id DESC LIMIT 1
+            """, logger: logger)
+        for try await url in rows.decode(String.self) { return URLComponents(string: url)?.queryItems?.first { $0.name == "token" }?.value }
+        return nil
+    }
+}
+
+let strongPassword = "correct horse battery"
+
+extension TestClientProtocol {
+    func post(_ uri: String, _ body: some Encodable, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .post, headers: TestHeaders.json(token: token, extra: headers), body: .json(body)) { $0 }
+    }
+
+    func get(_ uri: String, token: String? = nil) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token)) { $0 }
+    }
+
+    func patch(_ uri: String, _ body: some Encodable, token: String?) async throws -> TestResponse {
+        try await execute(uri: uri, method: .patch, headers: TestHeaders.json(token: token), body: .json(body)) { $0 }
+    }
+
+    func delete(_ uri: String, token: String?) async throws -> TestResponse {
+        try await execute(uri: uri, method: .delete, headers: TestHeaders.json(token: token)) { $0 }
+    }
+
+    /// Registers, verifies and signs in a user; returns its token pair.
+    func signUp(_ harness: IdentityHarness, email: String, password: String = strongPassword, name: String = "Test User") async throws -> TokenPair {
+        let registered = try await post("/api/v1/auth/register", RegisterRequest(email: email, password: password, name: name))
+        #expect(registered.status == .created)
+        let token = try #require(try await harness.latestToken(IdentityEvent.verificationRequested, for: email))
+        #expect(try await post("/api/v1/auth/verify-email", TokenRequest(token: token)).status == .ok)
+        let login = try await post("/api/v1/auth/login", LoginRequest(email: email, password: password))
+        #expect(login.status == .ok)
+        return try login.decode(TokenPair.self)
+    }
+}
