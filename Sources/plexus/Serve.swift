@@ -24,16 +24,16 @@ struct Serve: AsyncParsableCommand {
             switch service {
             case .identity:
                 let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: !noWorkers)
-                let app = try await IdentityService.buildApplication(configuration: configuration, http: ServiceClient(http: .shared), logger: logger)
+                let app = try await IdentityService.buildApplication(configuration: configuration, http: ServiceClient(http: .plexus), logger: logger)
                 try await app.runService()
             case .notification:
                 let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: !noWorkers)
-                let identity = IdentityClient(client: ServiceClient(http: .shared), baseURL: configuration.common.serviceURLs[.identity]!)
+                let identity = IdentityClient(client: ServiceClient(http: .plexus), baseURL: configuration.common.serviceURLs[.identity]!)
                 let app = try await NotificationService.buildApplication(configuration: configuration, verifier: identity.tokenVerifier(logger: logger), logger: logger)
                 try await app.runService()
             case .gateway:
                 let configuration = try GatewayConfiguration.load(reader: &reader)
-                try await GatewayService.buildApplication(configuration: configuration, http: .shared, logger: logger).runService()
+                try await GatewayService.buildApplication(configuration: configuration, http: .plexus, logger: logger).runService()
             default:
                 throw ValidationError("\(service) is not implemented yet; available: \(Topology.services.map(\.rawValue).joined(separator: ", "))")
             }
@@ -60,7 +60,7 @@ struct Work: AsyncParsableCommand {
         case .identity:
             let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: true)
             database = Database(url: configuration.common.database, logger: logger)
-            worker = try await IdentityService.worker(configuration: configuration, database: database, http: ServiceClient(http: .shared), logger: logger)
+            worker = try await IdentityService.worker(configuration: configuration, database: database, http: ServiceClient(http: .plexus), logger: logger)
         case .notification:
             let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: true)
             database = Database(url: configuration.common.database, logger: logger)

@@ -43,6 +43,10 @@ struct Up: AsyncParsableCommand {
             environment["PLEXUS_DATABASE_URL"] = databaseBase.with(database: "plexus").urlString
             environment["PLEXUS_INTERNAL_SECRET"] = secrets.internalSecret
             environment["PLEXUS_IDENTITY_SIGNING_KEY"] = secrets.signingKey
+            environment["PLEXUS_PUBLIC_URL"] = reader.optional("PLEXUS_PUBLIC_URL") ?? "http://localhost:\(port(of: .gateway, reader))"
+            for service in Topology.services {
+                environment[service.environmentPrefix + "URL"] = "http://127.0.0.1:\(port(of: service, reader))"
+            }
             try writeEnvFile(environment, to: base.appendingPathComponent("env"))
 
             var demoLines: [String] = []
@@ -50,8 +54,8 @@ struct Up: AsyncParsableCommand {
 
             let supervisor = Supervisor(executable: Bundle.main.executableURL!, environment: environment)
             for service in Topology.services { supervisor.start(service) }
-            await waitForGateway()
-            printBanner(demoLines)
+            await waitForGateway(port: port(of: .gateway, reader))
+            printBanner(demoLines, reader: reader)
             await ShutdownSignal.wait()
             say("stopping…")
             await supervisor.stopAll()
@@ -74,20 +78,26 @@ struct Up: AsyncParsableCommand {
         }
     }
 
-    func waitForGateway() async {
+    /// A service's port: `PLEXUS_<SERVICE>_PORT` or its default.
+    func port(of service: ServiceName, _ reader: ConfigReader) -> Int {
+        reader.optional(service.environmentPrefix + "PORT").flatMap(Int.init) ?? service.defaultPort
+    }
+
+    func waitForGateway(port: Int) async {
         for _ in 0..<150 {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(ServiceName.gateway.defaultPort)/health/live")
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
             request.method = .GET
-            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(1)), response.status == .ok { return }
+            if let response = try? await HTTPClient.plexus.execute(request, timeout: .seconds(1)), response.status == .ok { return }
             try? await Task.sleep(for: .milliseconds(200))
         }
     }
 
-    func printBanner(_ demoLines: [String]) {
-        var lines = ["", "Plexus is up (development mode).", "  gateway       http://localhost:8080",
-                     "  dev mailbox   http://localhost:8080/dev/mailbox"]
+    func printBanner(_ demoLines: [String], reader: ConfigReader) {
+        let gateway = port(of: .gateway, reader)
+        var lines = ["", "Plexus is up (development mode).", "  gateway       http://localhost:\(gateway)",
+                     "  dev mailbox   http://localhost:\(gateway)/dev/mailbox"]
         for service in Topology.services where service != .gateway {
-            lines.append("  \(service.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) http://127.0.0.1:\(service.defaultPort)")
+            lines.append("  \(service.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) http://127.0.0.1:\(port(of: service, reader))")
         }
         if !demoLines.isEmpty { lines += ["", "Demo accounts:"] + demoLines.map { "  " + $0 } }
         lines += ["", "Press Ctrl-C to stop.", ""]

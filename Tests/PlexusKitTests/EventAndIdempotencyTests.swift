@@ -41,7 +41,7 @@ let testSecret = String(repeating: "k", count: 40)
                     try await publisherDB.withTransaction(logger: logger) { connection in
                         try await outbox.publish("test.greeting", Greeting(text: "hello"), on: connection, logger: logger)
                     }
-                    let handler = outbox.deliveryHandler(client: publisherDB, http: ServiceClient(http: .shared), tokens: await ServiceTokens(serviceName: "test", secret: testSecret))
+                    let handler = outbox.deliveryHandler(client: publisherDB, http: ServiceClient(http: .plexus), tokens: await ServiceTokens(serviceName: "test", secret: testSecret))
                     let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
                     #expect(jobs.count == 1)
                     try await handler(jobs[0], logger)

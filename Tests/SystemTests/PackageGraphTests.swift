@@ -1,0 +1,75 @@
+import Foundation
+import PlexusKit
+import Testing
+
+/// Reads the package description and enforces the dependency rule of CONVENTIONS.md: a service may
+/// use other services' `*API` modules, never another `*Service`.
+@Suite struct PackageGraphTests {
+    struct Manifest: Decodable {
+        struct Target: Decodable {
+            var name: String
+            var type: String
+            var dependencies: [Dependency]
+        }
+
+        struct Dependency: Decodable {
+            var byName: [ManifestValue?]?
+            var target: [ManifestValue?]?
+            var product: [ManifestValue?]?
+
+            var name: String? {
+                for list in [byName, target, product] {
+                    if case .string(let name)? = list?.first ?? nil { return name }
+                }
+                return nil
+            }
+        }
+
+        var targets: [Target]
+    }
+
+    enum ManifestValue: Decodable {
+        case string(String)
+        case other
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            self = (try? container.decode(String.self)).map(ManifestValue.string) ?? .other
+        }
+    }
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    @Test func noServiceDependsOnAnotherService() throws {
+        // setup
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // A scratch path of its own: the running `swift test` holds the lock on .build/.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-dump-\(ProcessInfo.processInfo.processIdentifier)")
+        process.arguments = ["swift", "package", "--scratch-path", scratch.path, "dump-package"]
+        process.currentDirectoryURL = Self.packageRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.runWithDefaultSignalMask()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        // act
+        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        // assert
+        let services = manifest.targets.filter { $0.type == "regular" && $0.name.hasSuffix("Service") }
+        #expect(services.count >= 3)
+        for service in services {
+            let forbidden = service.dependencies.compactMap(\.name).filter { $0.hasSuffix("Service") && $0 != service.name }
+            #expect(forbidden.isEmpty, "\(service.name) depends on \(forbidden)")
+        }
+        let apis = manifest.targets.filter { $0.name.hasSuffix("API") }
+        for api in apis {
+            let names = api.dependencies.compactMap(\.name)
+            #expect(names.allSatisfy { !$0.hasSuffix("Service") }, "\(api.name) must not depend on a service")
+        }
+    }
+}
+

@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import Foundation
+import IdentityAPI
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import Testing
+
+/// Starts the real system (`plexus up`: embedded PostgreSQL, one process per service) and walks
+/// register → mailbox → verify → login → me through the gateway, as a person would with curl.
+@Suite(.serialized) struct SignUpFlowTests {
+    static var executable: URL {
+        // The test bundle and the `plexus` binary live in the same build directory.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = bundle.deletingLastPathComponent()
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS" || directory.lastPathComponent == "Contents" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("plexus")
+    }
+
+    @Test func registerVerifyLoginMeThroughTheGateway() async throws {
+        // setup: free ports, a private data directory, `plexus up`
+        let binary = Self.executable
+        #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the plexus product first (swift build)")
+        let data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-system-\(RandomToken.hex(bytes: 4))")
+        let gatewayPort = try EmbeddedPostgres.freePort()
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
+        environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
+        environment["PLEXUS_IDENTITY_PORT"] = String(try EmbeddedPostgres.freePort())
+        environment["PLEXUS_NOTIFICATION_PORT"] = String(try EmbeddedPostgres.freePort())
+        environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
+        let up = Process()
+        up.executableURL = binary
+        up.arguments = ["up", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
+        up.environment = environment
+        let log = data.appendingPathExtension("log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        up.standardOutput = logHandle
+        up.standardError = logHandle
+        try up.runWithDefaultSignalMask()
+        defer {
+            if up.isRunning { up.terminate() }
+            up.waitUntilExit()
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: log)
+        }
+        let gateway = "http://127.0.0.1:\(gatewayPort)"
+        let ready = try await eventually(timeout: .seconds(90)) { (try? await get(gateway + "/health/ready").status) == 200 }
+        #expect(ready, "the system did not become ready: \((try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? "")")
+        guard ready else { return }
+
+        // act + assert: the person's walk
+        let email = "walk-\(RandomToken.hex(bytes: 3))@example.com"
+        let registered = try await post(gateway + "/api/v1/auth/register", RegisterRequest(email: email, password: "a long passphrase", name: "Walker"))
+        #expect(registered.status == 201)
+        #expect(try await eventually(timeout: .seconds(20)) { try await get(gateway + "/dev/mailbox/latest?to=\(email)").status == 200 })
+        let latest = try await get(gateway + "/dev/mailbox/latest?to=\(email)")
+        let mail = try JSON.decoder.decode([String: String].self, from: Data(buffer: latest.body))
+        let link = try #require(mail["text"]?.split(whereSeparator: \.isWhitespace).first { $0.contains("/verify-email?token=") })
+        #expect(link.hasPrefix("http://localhost:\(gatewayPort)/verify-email"))
+        let token = try #require(URLComponents(string: String(link))?.queryItems?.first { $0.name == "token" }?.value)
+        let page = try await get(gateway + "/verify-email?token=\(token)")
+        #expect(page.status == 200 && String(buffer: page.body).contains("<form"))
+        #expect(try await post(gateway + "/api/v1/auth/verify-email", TokenRequest(token: token)).status == 200)
+        let login = try await post(gateway + "/api/v1/auth/login", LoginRequest(email: email, password: "a long passphrase"))
+        #expect(login.status == 200)
+        let pair = try JSON.decoder.decode(TokenPair.self, from: Data(buffer: login.body))
+        let me = try await get(gateway + "/api/v1/users/me", token: pair.accessToken)
+        #expect(me.status == 200)
+        #expect(try JSON.decoder.decode(UserDTO.self, from: Data(buffer: me.body)).email == email)
+
+        // Ctrl-C stops everything cleanly
+        kill(up.processIdentifier, SIGINT)
+        let stopped = try await eventually(timeout: .seconds(30)) { !up.isRunning }
+        #expect(stopped)
+        #expect(try await eventually(timeout: .seconds(5)) { (try? await get(gateway + "/health/live")) == nil })
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    func get(_ url: String, token: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    }
+
+    func post(_ url: String, _ body: some Encodable) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    }
+}
