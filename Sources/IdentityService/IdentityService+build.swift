@@ -10,12 +10,7 @@ import ServiceLifecycle
 public enum IdentityService {
     /// Identity's own migrations (after the kit's).
     public static var migrations: [MigrationSet] {
-        get throws {
-            guard let directory = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-                throw MigrationError.badFileName("Migrations resource missing")
-            }
-            return [KitMigrations.set, try MigrationSet.load(component: "identity", directory: directory)]
-        }
+        get throws { try MigrationSet.service("identity", bundle: .module) }
     }
 
     /// Builds the router over a running database client.
@@ -25,7 +20,8 @@ public enum IdentityService {
         let verifier = JWKSVerifier(logger: logger) { keys.jwks }
         let migrations = try Self.migrations
         let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: migrations, logger: logger))
-        router.add(middleware: IdempotencyMiddleware(client: database.client))
+        // Sign-in responses carry tokens: they are never stored for replay.
+        router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
         let flows = AuthFlows(identity: identity)
         AuthController(flows: flows, identity: identity).addRoutes(to: router)
         UsersController(identity: identity).addRoutes(to: router)

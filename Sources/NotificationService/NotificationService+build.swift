@@ -8,12 +8,7 @@ import ServiceLifecycle
 public enum NotificationService {
     /// Notification's migrations (after the kit's).
     public static var migrations: [MigrationSet] {
-        get throws {
-            guard let directory = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
-                throw MigrationError.badFileName("Migrations resource missing")
-            }
-            return [KitMigrations.set, try MigrationSet.load(component: "notification", directory: directory)]
-        }
+        get throws { try MigrationSet.service("notification", bundle: .module) }
     }
 
     /// Builds the router: `/internal/events`, the user's notifications, and (development only) the mailbox.

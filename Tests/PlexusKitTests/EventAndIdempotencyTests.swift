@@ -68,6 +68,27 @@ let testSecret = String(repeating: "k", count: 40)
         }
     }
 
+    @Test func maintenanceKeepsUndeliveredEventsAndPrunesDeliveredOnes() async throws {
+        try await withKitDatabase { client in
+            let logger = testLogger()
+            let outbox = Outbox(source: "test", subscribers: [Subscriber(name: "x", baseURL: "http://127.0.0.1:1", eventTypes: ["test.greeting"])])
+            try await client.withTransaction(logger: logger) { connection in
+                try await outbox.publish("test.greeting", Greeting(text: "kept"), on: connection, logger: logger)
+            }
+            try await client.query("UPDATE outbox SET created_at = now() - interval '2 hours'", logger: logger)
+            let worker = JobWorker(client: client, handlers: [:], logger: logger)
+            func prune() async throws -> Int {
+                try await JobQueue.enqueue(kind: "kit.prune", payload: [String: String](), client: client, logger: logger)
+                try await worker.runOnce()
+                for try await count in try await client.query("SELECT count(*)::int FROM outbox", logger: logger).decode(Int.self) { return count }
+                return -1
+            }
+            #expect(try await prune() == 1, "its delivery is still pending")
+            try await client.query("UPDATE jobs SET status = 'done' WHERE kind = 'outbox.deliver'", logger: logger)
+            #expect(try await prune() == 0)
+        }
+    }
+
     @Test func internalEventsRequireAServiceToken() async throws {
         try await withKitDatabase { client in
             let router = Router(context: PlexusContext.self)

@@ -27,6 +27,7 @@ public final class JWKSVerifier: AccessTokenVerifier {
         var keys: [String: Curve25519.Signing.PublicKey] = [:]
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
+        var lastRefreshFailed = false
     }
 
     let fetch: Fetch
@@ -90,7 +91,15 @@ public final class JWKSVerifier: AccessTokenVerifier {
         }
         if let cached { return cached }
         if mayRefetch { await refresh() }
-        return state.withLockedValue { $0.keys[kid] }
+        return try state.withLockedValue { state in
+            if let key = state.keys[kid] { return key }
+            // Without the key set we cannot tell a forged token from a rotated key: that is an
+            // outage of identity (503), not the caller's fault (401).
+            if state.lastRefreshFailed {
+                throw ProblemError.unavailable("Signing keys are unavailable; try again shortly.", code: "jwks_unavailable", retryAfter: 5)
+            }
+            return nil
+        }
     }
 
     /// Refetches the key set now. Failures keep the previous keys (a JWKS outage must not log
@@ -108,8 +117,10 @@ public final class JWKSVerifier: AccessTokenVerifier {
             state.withLockedValue { state in
                 state.keys = keys
                 state.fetchedAt = .now
+                state.lastRefreshFailed = false
             }
         } catch {
+            state.withLockedValue { $0.lastRefreshFailed = true }
             logger.warning("could not refresh JWKS", metadata: ["error": .string(String(describing: error))])
         }
     }

@@ -90,6 +90,8 @@ extension PostgresClient {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await self.run() }
             defer { group.cancelAll() }
+            // Let the pool start before the first lease (otherwise postgres-nio warns on every call).
+            try await Task.sleep(for: .milliseconds(20))
             return try await body(self)
         }
     }

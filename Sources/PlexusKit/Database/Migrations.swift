@@ -56,6 +56,17 @@ public struct MigrationSet: Sendable {
     }
 }
 
+extension MigrationSet {
+    /// The kit's tables followed by a service's own migrations from the `Migrations` folder of its
+    /// resource bundle: what every service applies, in order.
+    public static func service(_ component: String, bundle: Bundle) throws -> [MigrationSet] {
+        guard let directory = bundle.url(forResource: "Migrations", withExtension: nil) else {
+            throw MigrationError.badFileName("the Migrations resource of \(component) is missing")
+        }
+        return [KitMigrations.set, try MigrationSet.load(component: component, directory: directory)]
+    }
+}
+
 /// Migration failures.
 public enum MigrationError: Error, CustomStringConvertible {
     /// A file name without a leading number.

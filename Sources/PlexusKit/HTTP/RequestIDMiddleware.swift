@@ -23,8 +23,15 @@ public struct RequestIDMiddleware: RouterMiddleware {
         let id = Self.accept(request.headers[.requestID]) ?? RandomToken.hex(bytes: 12)
         context.requestID = id
         context.logger[metadataKey: "requestId"] = .string(id)
+        let start = ContinuousClock.now
         var response = try await next(request, context)
         response.headers[.requestID] = id
+        // The access log is at debug: at thousands of requests per second a line each would cost
+        // more than the request. `PLEXUS_LOG_LEVEL=debug` turns it on.
+        context.logger.debug("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code), "ms": .stringConvertible((ContinuousClock.now - start).milliseconds),
+        ])
         return response
     }
 

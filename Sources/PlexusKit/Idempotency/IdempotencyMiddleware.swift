@@ -16,18 +16,22 @@ import PostgresNIO
 public struct IdempotencyMiddleware: RouterMiddleware {
     let client: PostgresClient
     let requiredFor: @Sendable (Request) -> Bool
+    let excluded: @Sendable (Request) -> Bool
 
-    /// Creates the middleware. `requiredFor` says which requests must carry a key (400 otherwise).
-    public init(client: PostgresClient, requiredFor: @escaping @Sendable (Request) -> Bool = { _ in false }) {
+    /// Creates the middleware. `requiredFor` says which requests must carry a key (400 otherwise);
+    /// `excluded` which never take part (responses holding credentials must not be stored).
+    public init(client: PostgresClient, requiredFor: @escaping @Sendable (Request) -> Bool = { _ in false },
+                excluded: @escaping @Sendable (Request) -> Bool = { _ in false }) {
         self.client = client
         self.requiredFor = requiredFor
+        self.excluded = excluded
     }
 
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
 
     /// Handles one request.
     public func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
-        guard request.method == .post, !request.uri.path.hasPrefix("/internal/") else { return try await next(request, context) }
+        guard request.method == .post, !request.uri.path.hasPrefix("/internal/"), !excluded(request) else { return try await next(request, context) }
         guard let key = request.headers[.idempotencyKey] else {
             if requiredFor(request) {
                 throw ProblemError.badRequest("idempotency_key_required", "This request requires an Idempotency-Key header.")

@@ -217,7 +217,7 @@ enum KitMaintenance {
             // Events can carry single-use tokens for e-mails: keep them only until every subscriber has them.
             try await client.query("""
                 DELETE FROM outbox o WHERE o.created_at < now() - interval '1 hour' AND NOT EXISTS (
-                    SELECT 1 FROM jobs j WHERE j.kind = 'outbox.deliver' AND j.payload->>'eventId' = o.id::text AND j.status <> 'done')
+                    SELECT 1 FROM jobs j WHERE j.kind = 'outbox.deliver' AND (j.payload->>'eventId')::uuid = o.id AND j.status <> 'done')
                 """, logger: logger)
             try await client.query("DELETE FROM inbox WHERE received_at < now() - interval '30 days'", logger: logger)
         }
