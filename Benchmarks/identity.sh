@@ -18,6 +18,7 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exi
 swift build -c release --product plexus >/dev/null
 bin=.build/release/plexus
 data=$(mktemp -d /tmp/plexus-bench.XXXXXX)
+chmod 755 "$data" # PostgreSQL runs unprivileged when this script runs as root
 export PLEXUS_GATEWAY_RATE_LIMIT=10000000 PLEXUS_GATEWAY_RATE_LIMIT_BURST=10000000 PLEXUS_LOG_LEVEL=warning
 "$bin" up --data-directory "$data" --postgres-port 54339 >"$data/up.log" 2>&1 &
 up=$!

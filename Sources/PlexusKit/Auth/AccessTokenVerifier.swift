@@ -28,6 +28,7 @@ public final class JWKSVerifier: AccessTokenVerifier {
         var fetchedAt: ContinuousClock.Instant?
         var lastAttempt: ContinuousClock.Instant?
         var lastRefreshFailed = false
+        var inflight: Task<Void, Never>?
     }
 
     let fetch: Fetch
@@ -58,11 +59,11 @@ public final class JWKSVerifier: AccessTokenVerifier {
     public func verify(_ token: String) async throws -> Principal {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
-              let headerData = Data(base64URLEncoded: String(parts[0])),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData),
+              let headerData = Data(base64URLEncoded: parts[0]),
+              let header = try? Self.claimsDecoder.decode(Header.self, from: headerData),
               header.alg == "EdDSA", let kid = header.kid,
-              let signature = Data(base64URLEncoded: String(parts[2])),
-              let payload = Data(base64URLEncoded: String(parts[1]))
+              let signature = Data(base64URLEncoded: parts[2]),
+              let payload = Data(base64URLEncoded: parts[1])
         else { throw ProblemError.unauthorized("The access token is malformed.", code: "invalid_token") }
 
         guard let key = try await key(for: kid) else {
@@ -90,7 +91,15 @@ public final class JWKSVerifier: AccessTokenVerifier {
             return (cached, mayRefetch)
         }
         if let cached { return cached }
-        if mayRefetch { await refresh() }
+        // Concurrent requests with a new kid all wait for one fetch instead of failing while it runs.
+        let fetch = state.withLockedValue { state -> Task<Void, Never>? in
+            if let inflight = state.inflight { return inflight }
+            guard mayRefetch else { return nil }
+            let task = Task { await self.refresh() }
+            state.inflight = task
+            return task
+        }
+        await fetch?.value
         return try state.withLockedValue { state in
             if let key = state.keys[kid] { return key }
             // Without the key set we cannot tell a forged token from a rotated key: that is an
@@ -118,9 +127,13 @@ public final class JWKSVerifier: AccessTokenVerifier {
                 state.keys = keys
                 state.fetchedAt = .now
                 state.lastRefreshFailed = false
+                state.inflight = nil
             }
         } catch {
-            state.withLockedValue { $0.lastRefreshFailed = true }
+            state.withLockedValue { state in
+                state.lastRefreshFailed = true
+                state.inflight = nil
+            }
             logger.warning("could not refresh JWKS", metadata: ["error": .string(String(describing: error))])
         }
     }

@@ -62,10 +62,18 @@ public final class EmbeddedPostgres: Sendable {
         let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         if !fileManager.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
             logger.info("initializing embedded PostgreSQL", metadata: ["directory": .string(dataDirectory.path)])
-            try runToCompletion(runAs.map { $0.wrap([binaries.initdb]) } ?? [binaries.initdb], arguments: [
-                "-D", dataDirectory.path, "-U", "plexus", "--pwfile=\(passwordFile.path)", "--auth=scram-sha-256",
-                "-E", "UTF8", "--locale=C", "--no-sync",
-            ], log: options.directory.appendingPathComponent("initdb.log"))
+            do {
+                try runToCompletion(runAs.map { $0.wrap([binaries.initdb]) } ?? [binaries.initdb], arguments: [
+                    "-D", dataDirectory.path, "-U", "plexus", "--pwfile=\(passwordFile.path)", "--auth=scram-sha-256",
+                    "-E", "UTF8", "--locale=C", "--no-sync",
+                ], log: options.directory.appendingPathComponent("initdb.log"))
+            } catch EmbeddedPostgresError.initdbFailed(let output) where runAs != nil && output.contains("Permission denied") {
+                throw EmbeddedPostgresError.initdbFailed(output + """
+
+                    PostgreSQL refuses to run as root, so it runs as user '\(runAs!.name)' here: every parent directory of
+                    \(options.directory.path) must be searchable by that user (for example: chmod o+x on each).
+                    """)
+            }
         }
         let port = options.port == 0 ? try freePort() : options.port
         let process = try launch(binaries: binaries, runAs: runAs, dataDirectory: dataDirectory, port: port, options: options)

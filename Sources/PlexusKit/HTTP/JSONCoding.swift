@@ -32,9 +32,20 @@ public enum JSON {
 
 /// RFC 3339 timestamps in UTC with millisecond precision.
 public enum RFC3339 {
-    /// Formats `date` as `2026-11-25T10:00:00.000Z`.
+    /// Formats `date` as `2026-11-25T10:00:00.000Z` (hand-rolled: it runs for every timestamp of
+    /// every response, and Foundation's format styles cost microseconds each).
     public static func string(from date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+        let millisecondsTotal = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var seconds = time_t(millisecondsTotal >= 0 ? millisecondsTotal / 1000 : (millisecondsTotal - 999) / 1000)
+        let milliseconds = Int(millisecondsTotal - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
     }
 
     /// Parses an RFC 3339 string with or without fractional seconds.

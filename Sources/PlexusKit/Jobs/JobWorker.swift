@@ -87,26 +87,33 @@ public final class JobWorker: Service, Sendable {
         return jobs.count
     }
 
-    /// Enqueues the current slot of every periodic job (no-op when already enqueued).
-    public func schedulePeriodic(now: Date = Date()) async throws {
+    /// Enqueues the current slot of every periodic job (no-op when already enqueued, here or by
+    /// another replica). Returns the slots it covered, so the loop asks again only when one changes.
+    @discardableResult
+    public func schedulePeriodic(now: Date = Date()) async throws -> [String: Int64] {
+        var slots: [String: Int64] = [:]
         for job in periodic {
             let interval = max(1, job.interval.seconds)
             let slot = Int64((now.timeIntervalSince1970 / interval).rounded(.down))
+            slots[job.kind] = slot
             try await JobQueue.enqueue(kind: job.kind, payload: [String: String](),
                                        options: JobOptions(runAt: Date(timeIntervalSince1970: Double(slot) * interval), maxAttempts: 3, dedupeKey: "periodic:\(job.kind):\(slot)"),
                                        client: client, logger: logger)
         }
+        return slots
+    }
+
+    /// The slot of every periodic job at `now`.
+    func currentSlots(now: Date = Date()) -> [String: Int64] {
+        Dictionary(periodic.map { ($0.kind, Int64((now.timeIntervalSince1970 / max(1, $0.interval.seconds)).rounded(.down))) }, uniquingKeysWith: max)
     }
 
     func loop() async {
-        var lastSchedule = Date.distantPast
+        var scheduled: [String: Int64] = [:]
         while !stopping.withLockedValue({ $0 }), !Task.isCancelled {
             var ran = 0
             do {
-                if Date().timeIntervalSince(lastSchedule) >= 1, !periodic.isEmpty {
-                    try await schedulePeriodic()
-                    lastSchedule = Date()
-                }
+                if currentSlots() != scheduled { scheduled = try await schedulePeriodic() }
                 ran = try await runOnce()
             } catch {
                 logger.warning("job queue unavailable", metadata: ["error": .string(String(describing: error))])
