@@ -117,7 +117,7 @@ let testSecret = String(repeating: "k", count: 40)
             router.add(middleware: IdempotencyMiddleware(client: client, requiredFor: { $0.uri.path == "/strict" }))
             router.post("/things") { request, _ in
                 let n = executions.withLockedValue { $0 += 1; return $0 }
-                if request.uri.query == "slow" { try await Task.sleep(for: .milliseconds(700)) }
+                if request.uri.query == "slow" { try await Task.sleep(for: .milliseconds(1500)) }
                 return try Response.json(["n": n], status: .created)
             }
             router.post("/strict") { _, _ in Response.empty() }
@@ -135,7 +135,7 @@ let testSecret = String(repeating: "k", count: 40)
                 // concurrent duplicate while the first still runs
                 let slowHeaders: HTTPFields = [.idempotencyKey: "key-2"]
                 async let slow = http.execute(uri: "/things?slow", method: .post, headers: slowHeaders, body: .raw("{}")) { $0.status }
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(500))
                 try await http.execute(uri: "/things?slow", method: .post, headers: slowHeaders, body: .raw("{}")) { #expect($0.status == .conflict) }
                 #expect(try await slow == .created)
                 // a route that requires the key
