@@ -38,6 +38,9 @@ public struct IdentityConfiguration: Sendable {
         self.trustForwardedFor = trustForwardedFor
     }
 
+    /// Identity's outbox: its events go to the configured subscribers.
+    public var outbox: Outbox { Outbox(source: "identity", subscribers: subscribers) }
+
     /// Reads the configuration from `reader`, throwing with every missing key listed.
     public static func load(reader: inout ConfigReader, subscribers: [Subscriber], runWorkers: Bool) throws -> IdentityConfiguration {
         let common = CommonConfiguration(service: .identity, reader: &reader)

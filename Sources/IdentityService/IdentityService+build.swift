@@ -46,7 +46,7 @@ public enum IdentityService {
     /// The job worker alone (for `plexus work identity`).
     public static func worker(configuration: IdentityConfiguration, database: Database, http: ServiceClient, logger: Logger) async throws -> JobWorker {
         let tokens = await ServiceTokens(serviceName: "identity", secret: configuration.common.internalSecret)
-        let outbox = Outbox(source: "identity", subscribers: configuration.subscribers)
+        let outbox = configuration.outbox
         return JobWorker(client: database.client,
                          handlers: [Outbox.deliveryKind: outbox.deliveryHandler(client: database.client, http: http, tokens: tokens)],
                          logger: logger)

@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
         do {
             switch service {
             case .identity:
-                let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: !noWorkers)
+                let configuration = try identityConfiguration(&reader, runWorkers: !noWorkers)
                 let app = try await IdentityService.buildApplication(configuration: configuration, http: ServiceClient(http: .plexus), logger: logger)
                 try await app.runService()
             case .notification:
@@ -58,7 +58,7 @@ struct Work: AsyncParsableCommand {
         let database: Database
         switch service {
         case .identity:
-            let configuration = try IdentityConfiguration.load(reader: &reader, subscribers: subscribers(reader, .identity), runWorkers: true)
+            let configuration = try identityConfiguration(&reader, runWorkers: true)
             database = Database(url: configuration.common.database, logger: logger)
             worker = try await IdentityService.worker(configuration: configuration, database: database, http: ServiceClient(http: .plexus), logger: logger)
         case .notification:
@@ -73,12 +73,11 @@ struct Work: AsyncParsableCommand {
     }
 }
 
-func subscribers(_ reader: ConfigReader, _ publisher: ServiceName) -> [Subscriber] {
-    var urls: [ServiceName: String] = [:]
-    for service in ServiceName.allCases {
-        urls[service] = reader.string(service.environmentPrefix + "URL", default: "http://127.0.0.1:\(service.defaultPort)")
-    }
-    return Topology.subscribers(of: publisher, urls: urls)
+/// Identity's configuration with its event subscribers taken from the service URLs it read.
+func identityConfiguration(_ reader: inout ConfigReader, runWorkers: Bool) throws -> IdentityConfiguration {
+    var configuration = try IdentityConfiguration.load(reader: &reader, subscribers: [], runWorkers: runWorkers)
+    configuration.subscribers = Topology.subscribers(of: .identity, urls: configuration.common.serviceURLs)
+    return configuration
 }
 
 func bootstrapLogging(reader: ConfigReader, service: ServiceName) -> Logger {

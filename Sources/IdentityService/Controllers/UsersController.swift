@@ -64,9 +64,7 @@ struct AdminController: Sendable {
             let page = try PageRequest(query: query)
             let q = query["q"].flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
             let users = try await identity.users.search(query: q, page: page, logger: context.logger)
-            let items = Array(users.prefix(page.limit))
-            let next = users.count > page.limit ? items.last.map { PageRequest.cursor(after: $0.id) } : nil
-            return try Response.json(Page(items: items.map(\.dto), nextCursor: next))
+            return try Response.json(Page(fetched: users, limit: page.limit, id: \.id, item: \.dto))
         }
         admin.patch(":id") { request, context in
             let caller = try await requireAdmin(context)

@@ -49,8 +49,7 @@ struct AuthFlows: Sendable {
     func login(_ body: LoginRequest, clientAddress: String, logger: Logger) async throws -> TokenPair {
         let accountKey = "login:account:" + body.email.lowercased()
         let addressKey = "login:ip:" + clientAddress
-        let wait = max(try await identity.throttles.retryAfter(accountKey, logger: logger),
-                       try await identity.throttles.retryAfter(addressKey, logger: logger))
+        let wait = try await identity.throttles.retryAfter(accountKey, addressKey, logger: logger)
         if wait > 0 { throw IdentityError.throttled(retryAfter: wait) }
 
         let user = try await users.find(email: body.email, logger: logger)

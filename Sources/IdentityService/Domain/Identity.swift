@@ -30,7 +30,7 @@ struct Identity: Sendable {
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.signer = await configuration.signingKeys.signingCollection()
         self.configuration = configuration
-        self.outbox = Outbox(source: "identity", subscribers: configuration.subscribers)
+        self.outbox = configuration.outbox
         self.dummyHash = try await hasher.hash(RandomToken.hex(bytes: 16))
     }
 

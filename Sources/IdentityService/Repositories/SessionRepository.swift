@@ -102,12 +102,13 @@ struct EmailTokenRepository: Sendable {
 struct ThrottleRepository: Sendable {
     let client: PostgresClient
 
-    /// Seconds until `key` may try again (0 = now).
-    func retryAfter(_ key: String, logger: Logger) async throws -> Int {
+    /// Seconds until every one of `keys` may try again (0 = now), in one query.
+    func retryAfter(_ keys: String..., logger: Logger) async throws -> Int {
         let rows = try await client.query("""
-            SELECT CEIL(EXTRACT(EPOCH FROM (blocked_until - now())))::int FROM throttles WHERE key = \(key) AND blocked_until > now()
+            SELECT CEIL(EXTRACT(EPOCH FROM max(blocked_until) - now()))::int FROM throttles
+            WHERE key = ANY(\(keys)) AND blocked_until > now()
             """, logger: logger)
-        for try await seconds in rows.decode(Int.self) { return max(1, seconds) }
+        for try await seconds in rows.decode(Int?.self) { return seconds.map { max(1, $0) } ?? 0 }
         return 0
     }
 

@@ -24,12 +24,10 @@ struct NotificationsController: Sendable {
             guard let userID = principal.userID else { throw ProblemError.unauthorized() }
             let page = try PageRequest(query: request.queryDictionary)
             let records = try await emails.list(userID: userID, page: page, logger: context.logger)
-            let items = records.prefix(page.limit).map {
+            return try Response.json(Page(fetched: records, limit: page.limit, id: \.id) {
                 NotificationDTO(id: $0.id, template: $0.template, to: $0.to, subject: $0.subject, status: $0.status,
                                 attempts: $0.attempts, createdAt: $0.createdAt, sentAt: $0.sentAt)
-            }
-            let next = records.count > page.limit ? items.last.map { PageRequest.cursor(after: $0.id) } : nil
-            return try Response.json(Page(items: Array(items), nextCursor: next))
+            })
         }
     }
 }

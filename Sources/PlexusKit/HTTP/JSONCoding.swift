@@ -181,6 +181,16 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
+extension Page {
+    /// A page from rows fetched with `LIMIT limit + 1`: the extra row only says that more exist, and
+    /// the cursor points after the last row shown.
+    public init<Row>(fetched rows: [Row], limit: Int, id: (Row) -> UUID, item: (Row) -> Item) {
+        let shown = rows.prefix(limit)
+        self.items = shown.map(item)
+        self.nextCursor = rows.count > limit ? shown.last.map { PageRequest.cursor(after: id($0)) } : nil
+    }
+}
+
 extension Page: Decodable where Item: Decodable {
     /// Decodes a page (clients and tests).
     public init(from decoder: any Decoder) throws {
