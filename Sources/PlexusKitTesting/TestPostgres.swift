@@ -64,3 +64,13 @@ public func testLogger(_ label: String = "plexus.test") -> Logger {
     logger.logLevel = ProcessInfo.processInfo.environment["PLEXUS_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     return logger
 }
+
+extension PostgresClient {
+    /// Every value of a one-column query, so a test asserts on the whole result (an empty result
+    /// fails the assertion instead of skipping a loop body).
+    public func column<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> [T] {
+        var values: [T] = []
+        for try await value in try await self.query(query, logger: testLogger()).decode(T.self) { values.append(value) }
+        return values
+    }
+}
