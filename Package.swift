@@ -16,9 +16,11 @@ struct ServiceRow {
 }
 
 let serviceTable: [ServiceRow] = [
-    ServiceRow(name: "Identity", hasAPI: true, uses: [], extra: [
+    ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"]),
+    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog"], extra: [], resources: ["Migrations"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
@@ -98,7 +100,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "IdentityAPI"],
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "IdentityAPI", "CatalogAPI", "ShopAPI"],
         swiftSettings: swiftSettings
     ),
 ]

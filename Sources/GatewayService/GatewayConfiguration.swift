@@ -28,6 +28,10 @@ public struct GatewayRoute: Sendable, Equatable {
         GatewayRoute("/.well-known/jwks.json", .identity),
         GatewayRoute("/verify-email", .identity, strictLimit: true),
         GatewayRoute("/reset-password", .identity, strictLimit: true),
+        GatewayRoute("/api/v1/categories", .catalog),
+        GatewayRoute("/api/v1/products", .catalog),
+        GatewayRoute("/api/v1/variants", .catalog),
+        GatewayRoute("/api/v1/shops", .shop),
         GatewayRoute("/api/v1/notifications", .notification),
         GatewayRoute("/dev/mailbox", .notification, developmentOnly: true),
     ]

@@ -22,6 +22,8 @@ public enum IdentityService {
         let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: migrations, logger: logger))
         // Sign-in responses carry tokens: they are never stored for replay.
         router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
+        let tokens = await ServiceTokens(serviceName: "identity", secret: configuration.common.internalSecret)
+        EventConsumer(client: database.client, handlers: ShopEventHandlers.handlers).addRoute(to: router, tokens: tokens)
         let flows = AuthFlows(identity: identity)
         AuthController(flows: flows, identity: identity).addRoutes(to: router)
         UsersController(identity: identity).addRoutes(to: router)

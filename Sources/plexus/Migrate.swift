@@ -1,15 +1,17 @@
 import ArgumentParser
 import Foundation
+import CatalogService
 import IdentityService
 import Logging
 import NotificationService
 import PlexusKit
+import ShopService
 
 /// `plexus migrate <service|all>`.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply a service's pending migrations (creating its database when allowed).")
 
-    @Argument(help: "identity | notification | all") var service: String
+    @Argument(help: "identity | catalog | shop | notification | all") var service: String
 
     func run() async throws {
         let reader = ConfigReader()
@@ -39,6 +41,8 @@ func migrationSets(_ service: ServiceName) throws -> [MigrationSet] {
     switch service {
     case .identity: try IdentityService.migrations
     case .notification: try NotificationService.migrations
+    case .catalog: try CatalogService.migrations
+    case .shop: try ShopService.migrations
     default: []
     }
 }

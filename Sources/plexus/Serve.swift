@@ -1,5 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
+import CatalogAPI
+import CatalogService
 import Foundation
 import GatewayService
 import Hummingbird
@@ -9,12 +11,14 @@ import Logging
 import NotificationService
 import PlexusKit
 import ServiceLifecycle
+import ShopAPI
+import ShopService
 
 /// `plexus serve <service>`: one service (HTTP and, by default, its workers) until SIGTERM/SIGINT.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run one service (production mode unless PLEXUS_MODE=development).")
 
-    @Argument(help: "identity | notification | gateway") var service: ServiceName
+    @Argument(help: "identity | catalog | shop | notification | gateway") var service: ServiceName
     @Flag(help: "Do not run background workers in this process (run them with `plexus work`).") var noWorkers = false
 
     func run() async throws {
@@ -30,6 +34,20 @@ struct Serve: AsyncParsableCommand {
                 let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: !noWorkers)
                 let identity = IdentityClient(client: ServiceClient(http: .plexus), baseURL: configuration.common.serviceURLs[.identity]!)
                 let app = try await NotificationService.buildApplication(configuration: configuration, verifier: identity.tokenVerifier(logger: logger), logger: logger)
+                try await app.runService()
+            case .catalog:
+                let configuration = try CatalogConfiguration.load(reader: &reader, runWorkers: !noWorkers)
+                let http = ServiceClient(http: .plexus)
+                let shops = ShopClient(client: http, baseURL: configuration.common.serviceURLs[.shop]!,
+                                       tokens: await ServiceTokens(serviceName: "catalog", secret: configuration.common.internalSecret))
+                let app = try await CatalogService.buildApplication(configuration: configuration, verifier: verifier(configuration.common, http, logger),
+                                                                    shops: shops, logger: logger)
+                try await app.runService()
+            case .shop:
+                let configuration = try shopConfiguration(&reader, runWorkers: !noWorkers)
+                let http = ServiceClient(http: .plexus)
+                let app = try await ShopService.buildApplication(configuration: configuration, verifier: verifier(configuration.common, http, logger),
+                                                                 http: http, logger: logger)
                 try await app.runService()
             case .gateway:
                 let configuration = try GatewayConfiguration.load(reader: &reader)
@@ -49,7 +67,7 @@ struct Serve: AsyncParsableCommand {
 struct Work: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run only a service's background workers.")
 
-    @Argument(help: "identity | notification") var service: ServiceName
+    @Argument(help: "identity | catalog | shop | notification") var service: ServiceName
 
     func run() async throws {
         var reader = ConfigReader()
@@ -65,6 +83,14 @@ struct Work: AsyncParsableCommand {
             let configuration = try NotificationConfiguration.load(reader: &reader, runWorkers: true)
             database = Database(url: configuration.common.database, logger: logger)
             worker = NotificationService.worker(configuration: configuration, database: database, logger: logger)
+        case .catalog:
+            let configuration = try CatalogConfiguration.load(reader: &reader, runWorkers: true)
+            database = Database(url: configuration.common.database, logger: logger)
+            worker = CatalogService.worker(database: database, logger: logger)
+        case .shop:
+            let configuration = try shopConfiguration(&reader, runWorkers: true)
+            database = Database(url: configuration.common.database, logger: logger)
+            worker = await ShopService.worker(configuration: configuration, database: database, http: ServiceClient(http: .plexus), logger: logger)
         default:
             throw ValidationError("\(service) has no workers")
         }
@@ -78,6 +104,18 @@ func identityConfiguration(_ reader: inout ConfigReader, runWorkers: Bool) throw
     var configuration = try IdentityConfiguration.load(reader: &reader, subscribers: [], runWorkers: runWorkers)
     configuration.subscribers = Topology.subscribers(of: .identity, urls: configuration.common.serviceURLs)
     return configuration
+}
+
+/// Shop's configuration with its event subscribers.
+func shopConfiguration(_ reader: inout ConfigReader, runWorkers: Bool) throws -> ShopConfiguration {
+    var configuration = try ShopConfiguration.load(reader: &reader, subscribers: [], runWorkers: runWorkers)
+    configuration.subscribers = Topology.subscribers(of: .shop, urls: configuration.common.serviceURLs)
+    return configuration
+}
+
+/// Access-token verification against identity's JWKS.
+func verifier(_ common: CommonConfiguration, _ http: ServiceClient, _ logger: Logger) -> JWKSVerifier {
+    IdentityClient(client: http, baseURL: common.serviceURLs[.identity]!).tokenVerifier(logger: logger)
 }
 
 func bootstrapLogging(reader: ConfigReader, service: ServiceName) -> Logger {

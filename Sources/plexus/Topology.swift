@@ -1,11 +1,12 @@
 import ArgumentParser
 import IdentityAPI
+import ShopAPI
 import PlexusKit
 
 /// Which services run in this build, and who subscribes to whose events.
 enum Topology {
     /// Implemented services, in start order (the gateway last).
-    static let services: [ServiceName] = [.identity, .notification, .gateway]
+    static let services: [ServiceName] = [.identity, .catalog, .shop, .notification, .gateway]
 
     /// Services that own a database.
     static var databaseServices: [ServiceName] { services.filter { $0 != .gateway } }
@@ -13,6 +14,8 @@ enum Topology {
     /// (publisher, subscriber, event types).
     static let subscriptions: [(ServiceName, ServiceName, Set<String>)] = [
         (.identity, .notification, IdentityEvent.all),
+        (.shop, .identity, [ShopEvent.created]),
+        (.shop, .catalog, ShopEvent.all),
     ]
 
     static func subscribers(of publisher: ServiceName, urls: [ServiceName: String]) -> [Subscriber] {

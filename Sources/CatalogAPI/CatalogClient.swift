@@ -1,0 +1,23 @@
+import Foundation
+import Logging
+import PlexusKit
+
+/// A typed client for the catalogue's public reads, used by other services.
+public struct CatalogClient: Sendable {
+    let client: ServiceClient
+    let baseURL: String
+
+    /// Creates a client for the catalogue at `baseURL`.
+    public init(client: ServiceClient, baseURL: String) {
+        self.client = client
+        self.baseURL = baseURL
+    }
+
+    /// The newest published products of `shopID` (at most `limit`).
+    public func products(ofShop shopID: UUID, limit: Int, logger: Logger) async throws -> ProductListDTO {
+        let url = baseURL + "/api/v1/products?shop=\(shopID.uuidString.lowercased())&sort=newest&limit=\(limit)"
+        let response = try await client.send(upstream: "catalog", method: .GET, url: url, deadline: .seconds(2), logger: logger)
+        guard response.status == .ok else { throw ProblemError.unavailable("The catalogue answered \(response.status.code).") }
+        return try response.decode(ProductListDTO.self)
+    }
+}

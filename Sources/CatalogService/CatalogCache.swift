@@ -1,0 +1,59 @@
+import CatalogAPI
+import Foundation
+import Logging
+import PlexusKit
+import PostgresNIO
+
+/// Product details and the category tree, encoded once and served from memory until a change
+/// anywhere (on any replica) invalidates them through `NOTIFY catalog_cache`.
+final class CatalogCache: Sendable {
+    static let channel = "catalog_cache"
+    static let categoriesMessage = "categories"
+
+    /// A product body ready to send, with what decides who may see it.
+    struct Entry: Sendable {
+        var body: CachedBody
+        var id: UUID
+        var status: ProductStatus
+        var shopID: UUID
+    }
+
+    /// Keyed by the id or slug the client asked for.
+    let products: TTLCache<String, Entry>
+    let categories: TTLCache<Int, CachedBody>
+
+    init(capacity: Int, ttl: Duration) {
+        products = TTLCache(capacity: capacity, ttl: ttl)
+        categories = TTLCache(capacity: capacity > 0 ? 1 : 0, ttl: ttl)
+    }
+
+    /// Applies one invalidation message.
+    func apply(_ message: String) {
+        if message == Self.categoriesMessage {
+            categories.removeAll()
+        } else if let id = UUID(uuidString: message) {
+            products.removeAll { _, entry in entry.id == id }
+        }
+    }
+
+    func clear() {
+        products.removeAll()
+        categories.removeAll()
+    }
+
+    /// The listener that keeps this replica's cache coherent.
+    func invalidator(client: PostgresClient, logger: Logger) -> CacheInvalidator {
+        CacheInvalidator(channel: Self.channel, client: client, logger: logger,
+                         onMessage: { [self] in apply($0) }, onReconnect: { [self] in clear() })
+    }
+
+    /// Announces (at commit) that a product changed.
+    static func notifyProduct(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await CacheInvalidator.notify(channel, id.uuidString, on: connection, logger: logger)
+    }
+
+    /// Announces (at commit) that the category tree changed.
+    static func notifyCategories(on connection: PostgresConnection, logger: Logger) async throws {
+        try await CacheInvalidator.notify(channel, categoriesMessage, on: connection, logger: logger)
+    }
+}

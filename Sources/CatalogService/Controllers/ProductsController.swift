@@ -1,0 +1,137 @@
+import CatalogAPI
+import Foundation
+import Hummingbird
+import PlexusKit
+
+/// `/api/v1/products` and `/api/v1/variants`: browsing for everyone, changes for the owning
+/// seller or an administrator.
+struct ProductsController: Sendable {
+    let products: ProductRepository
+    let listing: ListingRepository
+    let directory: ShopDirectory
+    let cache: CatalogCache
+    let currency: String
+    let maxAge: Int
+
+    func addRoutes(to router: Router<PlexusContext>) {
+        let group = router.group("/api/v1/products")
+        group.get { request, context in
+            let query = try ListingQuery(query: request.queryDictionary)
+            let list = try await listing.list(query, logger: context.logger)
+            return try CachedBody(json: list).response(for: request, cacheControl: "public, max-age=\(min(maxAge, 10))")
+        }
+        group.get(":idOrSlug") { request, context in try await show(request, context) }
+        group.post { request, context in
+            let writer = try await directory.writer(for: context)
+            let body = try await request.decodeBody(CreateProductRequest.self, context: context)
+            try checkCurrency(body.variants.enumerated().flatMap { index, variant in
+                [("variants[\(index)].price", variant.price), ("variants[\(index)].compareAtPrice", variant.compareAtPrice)]
+            })
+            let shopID = try await shop(for: writer, requested: body.shopId, context: context)
+            let id = try await products.create(body, shopID: shopID, currency: currency, logger: context.logger)
+            return try await respond(id, context, status: .created)
+        }
+        group.patch(":id") { request, context in
+            let writer = try await directory.writer(for: context)
+            let id = try context.uuidParameter("id")
+            let body = try await request.decodeBody(UpdateProductRequest.self, context: context)
+            guard try await products.update(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
+            return try await respond(id, context)
+        }
+        group.delete(":id") { _, context in
+            let writer = try await directory.writer(for: context)
+            let id = try context.uuidParameter("id")
+            guard try await products.archive(productID: id, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
+            cache.apply(id.uuidString)
+            return Response.empty()
+        }
+        group.post(":id/variants") { request, context in
+            let writer = try await directory.writer(for: context)
+            let id = try context.uuidParameter("id")
+            let body = try await request.decodeBody(CreateVariantRequest.self, context: context)
+            try checkCurrency([("price", body.price), ("compareAtPrice", body.compareAtPrice)])
+            guard try await products.addVariant(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
+            return try await respond(id, context, status: .created)
+        }
+        group.post(":id/images") { request, context in
+            let writer = try await directory.writer(for: context)
+            let id = try context.uuidParameter("id")
+            let body = try await request.decodeBody(AttachImageRequest.self, context: context)
+            guard try await products.attachImage(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
+            return try await respond(id, context, status: .created)
+        }
+        addVariantRoutes(to: router)
+    }
+
+    func addVariantRoutes(to router: Router<PlexusContext>) {
+        let variants = router.group("/api/v1/variants")
+        variants.patch(":id") { request, context in
+            let writer = try await directory.writer(for: context)
+            let body = try await request.decodeBody(UpdateVariantRequest.self, context: context)
+            try checkCurrency([("price", body.price), ("compareAtPrice", body.compareAtPrice ?? nil)])
+            guard let product = try await products.updateVariant(variantID: try context.uuidParameter("id"), body, writer: writer, logger: context.logger)
+            else { throw ProblemError.notFound() }
+            return try await respond(product, context)
+        }
+        variants.delete(":id") { _, context in
+            let writer = try await directory.writer(for: context)
+            guard let product = try await products.deleteVariant(variantID: try context.uuidParameter("id"), writer: writer, logger: context.logger)
+            else { throw ProblemError.notFound() }
+            cache.apply(product.uuidString)
+            return Response.empty()
+        }
+        variants.put(":id/stock") { request, context in
+            let writer = try await directory.writer(for: context)
+            let body = try await request.decodeBody(SetStockRequest.self, context: context)
+            guard let product = try await products.setStock(variantID: try context.uuidParameter("id"), onHand: body.onHand, writer: writer, logger: context.logger)
+            else { throw ProblemError.notFound() }
+            return try await respond(product, context)
+        }
+    }
+
+    /// Product detail: from the cache when possible; drafts only for their seller or an admin.
+    func show(_ request: Request, _ context: PlexusContext) async throws -> Response {
+        let key = try context.parameters.require("idOrSlug").lowercased()
+        let entry: CatalogCache.Entry
+        if let cached = cache.products.get(key) {
+            entry = cached
+        } else {
+            guard let product = try await products.detail(idOrSlug: key, logger: context.logger) else { throw ProblemError.notFound() }
+            entry = CatalogCache.Entry(body: try CachedBody(json: product), id: product.id, status: product.status, shopID: product.shopId)
+            cache.products.set(key, entry)
+        }
+        guard entry.status == .draft else { return entry.body.response(for: request, cacheControl: "public, max-age=\(maxAge)") }
+        guard let writer = try? await directory.writer(for: context), writer.isAdmin || writer.shopID == entry.shopID else { throw ProblemError.notFound() }
+        return entry.body.response(for: request, cacheControl: "private, no-store")
+    }
+
+    /// The fresh product after a change (this replica's cached copy is dropped at once; the others
+    /// drop theirs when the change's NOTIFY arrives).
+    func respond(_ id: UUID, _ context: PlexusContext, status: HTTPResponse.Status = .ok) async throws -> Response {
+        cache.apply(id.uuidString)
+        guard let product = try await products.detail(idOrSlug: id.uuidString, logger: context.logger) else { throw ProblemError.notFound() }
+        return try Response.json(product, status: status)
+    }
+
+    /// The shop a new product goes to: a seller's own; an admin names an existing one.
+    func shop(for writer: Writer, requested: UUID?, context: PlexusContext) async throws -> UUID {
+        switch writer {
+        case .seller(let own):
+            if let requested, requested != own {
+                throw ProblemError.validation([FieldError(field: "shopId", code: "not_your_shop", message: "Sellers add products to their own shop only.")])
+            }
+            return own
+        case .admin:
+            guard let requested else { throw ProblemError.validation([FieldError(field: "shopId", code: "required", message: "Administrators name the shop.")]) }
+            guard try await directory.exists(requested, logger: context.logger) else {
+                throw ProblemError.validation([FieldError(field: "shopId", code: "unknown_shop", message: "No such shop.")])
+            }
+            return requested
+        }
+    }
+
+    func checkCurrency(_ prices: [(String, Money?)]) throws {
+        let errors = CatalogRules.currency(prices, expected: currency)
+        if !errors.isEmpty { throw ProblemError.validation(errors) }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import PlexusKit
+
+/// A validated `GET /api/v1/products` query. Parsing is pure; the repository maps each field to a
+/// fixed SQL fragment.
+struct ListingQuery: Sendable, Equatable {
+    enum Sort: String, Sendable, CaseIterable {
+        case relevance, newest, price, priceDescending = "-price", bestSelling, rating
+    }
+
+    /// A category given by id or slug.
+    enum CategoryRef: Sendable, Equatable {
+        case id(UUID)
+        case slug(String)
+    }
+
+    var text: String?
+    var category: CategoryRef?
+    var shop: UUID?
+    var minPrice: Int?
+    var maxPrice: Int?
+    var inStock: Bool?
+    var attributes: [String: String] = [:]
+    var sort: Sort = .relevance
+    var limit = 20
+    var cursor: ListingCursor?
+
+    static let fixedKeys: Set<String> = ["q", "category", "shop", "minPrice", "maxPrice", "inStock", "sort", "limit", "cursor"]
+
+    /// Parses `query`; unknown parameters and malformed values are 400 problems listing each one.
+    init(query: [String: String]) throws {
+        var errors: [FieldError] = []
+        func fail(_ field: String, _ code: String, _ message: String) { errors.append(FieldError(field: field, code: code, message: message)) }
+        for key in query.keys where !Self.fixedKeys.contains(key) {
+            if key.hasPrefix("attr."), (6...55).contains(key.count), let value = query[key], (1...200).contains(value.count) {
+                attributes[String(key.dropFirst(5))] = value
+            } else {
+                fail(key, "unknown_parameter", "Unknown query parameter or malformed attribute filter.")
+            }
+        }
+        if let q = query["q"]?.trimmingCharacters(in: .whitespacesAndNewlines), !q.isEmpty {
+            if q.count > 200 { fail("q", "too_long", "Search with at most 200 characters.") } else { text = q }
+        }
+        if let raw = query["category"], !raw.isEmpty {
+            if let id = UUID(uuidString: raw) { category = .id(id) } else if Slug.isValid(raw) { category = .slug(raw) } else {
+                fail("category", "invalid", "Give a category id or slug.")
+            }
+        }
+        if let raw = query["shop"], !raw.isEmpty {
+            if let id = UUID(uuidString: raw) { shop = id } else { fail("shop", "invalid", "Give a shop id.") }
+        }
+        func price(_ key: String) -> Int? {
+            guard let raw = query[key], !raw.isEmpty else { return nil }
+            guard let value = Int(raw), value >= 0, value <= CatalogRules.maxPrice else {
+                fail(key, "invalid", "Give a whole number of minor units (cents), 0 or more.")
+                return nil
+            }
+            return value
+        }
+        minPrice = price("minPrice")
+        maxPrice = price("maxPrice")
+        if let min = minPrice, let max = maxPrice, min > max { fail("maxPrice", "invalid_range", "maxPrice is below minPrice.") }
+        if let raw = query["inStock"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "true", "1": inStock = true
+            case "false", "0": inStock = false
+            default: fail("inStock", "invalid", "Use true or false.")
+            }
+        }
+        if let raw = query["sort"], !raw.isEmpty {
+            if let sort = Sort(rawValue: raw) { self.sort = sort } else {
+                fail("sort", "invalid", "Use one of \(Sort.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+        }
+        if let raw = query["limit"] {
+            if let value = Int(raw), (1...100).contains(value) { limit = value } else { fail("limit", "out_of_range", "Use 1 to 100.") }
+        }
+        if let raw = query["cursor"], !raw.isEmpty {
+            if let cursor = ListingCursor(encoded: raw) { self.cursor = cursor } else { fail("cursor", "invalid_cursor", "The cursor is not valid.") }
+        }
+        if !errors.isEmpty {
+            throw ProblemError(.badRequest, code: "invalid_query", detail: "The query string has problems.", errors: errors.sorted { $0.field < $1.field })
+        }
+        // Without a search text, relevance has nothing to rank by: newest first.
+        if sort == .relevance && text == nil { sort = .newest }
+    }
+}
+
+/// Where the next page starts: the sort key and id of the last row shown (keyset paging), or an
+/// offset for relevance, whose ranking is computed per query.
+struct ListingCursor: Sendable, Equatable, Codable {
+    var key: Int64?
+    var id: UUID?
+    var offset: Int?
+
+    init(key: Int64? = nil, id: UUID? = nil, offset: Int? = nil) {
+        self.key = key
+        self.id = id
+        self.offset = offset
+    }
+
+    init?(encoded: String) {
+        guard encoded.count <= 200, let data = Data(base64URLEncoded: encoded),
+              let cursor = try? JSONDecoder().decode(ListingCursor.self, from: data),
+              cursor.id != nil || cursor.offset != nil, (cursor.offset ?? 0) >= 0, (cursor.offset ?? 0) <= 10_000
+        else { return nil }
+        self = cursor
+    }
+
+    var encoded: String { (try? JSONEncoder().encode(self))?.base64URLEncodedString() ?? "" }
+}
+
+/// The price bands of the listing facets, in minor units: [0, 10), [10, 25), … dollars.
+enum PriceBands {
+    static let bounds: [Int] = [0, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000]
+
+    /// The band index of a price.
+    static func index(of amount: Int) -> Int {
+        (bounds.lastIndex { amount >= $0 }) ?? 0
+    }
+}

@@ -1,0 +1,129 @@
+import CatalogAPI
+import Foundation
+import PlexusKit
+import PostgresNIO
+
+/// Who is changing the catalogue: an administrator, or the owner of one shop.
+enum Writer: Sendable, Equatable {
+    case admin
+    case seller(shopID: UUID)
+
+    /// The SQL condition binds: `(shop_id = $shop OR $isAdmin)`.
+    var shopID: UUID? { if case .seller(let id) = self { id } else { nil } }
+    var isAdmin: Bool { self == .admin }
+}
+
+/// A product row with its images.
+struct ProductRecord: Sendable {
+    var id: UUID
+    var slug: String
+    var name: String
+    var description: String
+    var shopID: UUID
+    var categoryID: UUID
+    var status: ProductStatus
+    var attributes: [String: String]
+    var currency: String
+    var minPrice: Int
+    var maxPrice: Int
+    var ratingCount: Int
+    var ratingSum: Int
+    var createdAt: Date
+    var updatedAt: Date
+    var images: [ProductImageDTO]
+
+    static let columns = """
+        p.id, p.slug, p.name, p.description, p.shop_id, p.category_id, p.status, p.attributes::text, p.currency, p.min_price, p.max_price,
+        p.rating_count, p.rating_sum, p.created_at, p.updated_at,
+        coalesce((SELECT json_agg(json_build_array(i.media_id, i.url, i.position) ORDER BY i.position, i.created_at)::text
+                  FROM product_images i WHERE i.product_id = p.id), '[]')
+        """
+
+    static func decode(_ rows: PostgresRowSequence, imageBase: String) async throws -> [ProductRecord] {
+        var records: [ProductRecord] = []
+        for try await row in rows {
+            let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, created, updated, images)
+                = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, Date, Date, String).self)
+            records.append(ProductRecord(
+                id: id, slug: slug, name: name, description: description, shopID: shop, categoryID: category,
+                status: ProductStatus(rawValue: status) ?? .draft, attributes: decodeJSON(attributes), currency: currency,
+                minPrice: minPrice, maxPrice: maxPrice, ratingCount: ratingCount, ratingSum: ratingSum, createdAt: created, updatedAt: updated,
+                images: decodeImages(images, base: imageBase)
+            ))
+        }
+        return records
+    }
+
+    static func decodeImages(_ json: String, base: String) -> [ProductImageDTO] {
+        guard let rows = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[Any]] else { return [] }
+        return rows.compactMap { row in
+            guard row.count == 3, let idString = row[0] as? String, let id = UUID(uuidString: idString), let position = row[2] as? Int else { return nil }
+            return ProductImageDTO(mediaId: id, url: (row[1] as? String) ?? ImageURL.url(mediaID: id, base: base), position: position)
+        }
+    }
+
+    var rating: RatingSummaryDTO { RatingSummary.make(count: ratingCount, sum: ratingSum) }
+
+    func dto(variants: [VariantRecord]) -> ProductDTO {
+        ProductDTO(id: id, slug: slug, name: name, description: description, shopId: shopID, categoryId: categoryID, status: status,
+                   attributes: attributes, images: images,
+                   priceRange: PriceRange(min: Money(amount: minPrice, currency: currency), max: Money(amount: maxPrice, currency: currency)),
+                   rating: rating, variants: variants.map(\.dto), createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// A variant row.
+struct VariantRecord: Sendable {
+    var id: UUID
+    var productID: UUID
+    var sku: String
+    var options: [String: String]
+    var price: Int
+    var compareAtPrice: Int?
+    var currency: String
+    var onHand: Int
+    var reserved: Int
+    var createdAt: Date
+    var updatedAt: Date
+
+    static let columns = "v.id, v.product_id, v.sku, v.options::text, v.price, v.compare_at_price, p.currency, v.on_hand, v.reserved, v.created_at, v.updated_at"
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [VariantRecord] {
+        var records: [VariantRecord] = []
+        for try await (id, product, sku, options, price, compareAt, currency, onHand, reserved, created, updated)
+            in rows.decode((UUID, UUID, String, String, Int, Int?, String, Int, Int, Date, Date).self) {
+            records.append(VariantRecord(id: id, productID: product, sku: sku, options: decodeJSON(options), price: price, compareAtPrice: compareAt,
+                                         currency: currency, onHand: onHand, reserved: reserved, createdAt: created, updatedAt: updated))
+        }
+        return records
+    }
+
+    var dto: VariantDTO {
+        VariantDTO(id: id, productId: productID, sku: sku, options: options, price: Money(amount: price, currency: currency),
+                   compareAtPrice: compareAtPrice.map { Money(amount: $0, currency: currency) }, available: max(0, onHand - reserved),
+                   createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// Average stars from the counters, rounded to two decimals.
+enum RatingSummary {
+    static func make(count: Int, sum: Int) -> RatingSummaryDTO {
+        guard count > 0 else { return RatingSummaryDTO(average: 0, count: 0) }
+        return RatingSummaryDTO(average: (Double(sum) / Double(count) * 100).rounded() / 100, count: count)
+    }
+}
+
+/// Where an attached media file is served (by the media service, through the gateway).
+enum ImageURL {
+    static func url(mediaID: UUID, base: String) -> String { "\(base)/api/v1/media/\(mediaID.uuidString.lowercased())/file" }
+}
+
+/// A `{String: String}` JSON object from a column; anything else reads as empty.
+func decodeJSON(_ text: String) -> [String: String] {
+    (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+}
+
+/// A `{String: String}` dictionary as JSON text for a `jsonb` bind.
+func encodeJSON(_ dictionary: [String: String]) -> String {
+    String(decoding: (try? JSONEncoder().encode(dictionary)) ?? Data("{}".utf8), as: UTF8.self)
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import PlexusKit
+import PostgresNIO
+import ShopAPI
+
+/// Reads the sales projection (paid order lines of a shop).
+struct SalesRepository: Sendable {
+    let client: PostgresClient
+    let currency: String
+
+    func report(shopID: UUID, period: SalesPeriod, logger: Logger) async throws -> SalesReportDTO {
+        let start = period.from
+        let end = SalesPeriod.calendar.date(byAdding: .day, value: 1, to: period.to)!
+        var days: [SalesReportDTO.Day] = []
+        let dayRows = try await client.query("""
+            SELECT to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sum(revenue)::bigint, count(DISTINCT order_id)::int, sum(quantity)::int
+            FROM sales_lines WHERE shop_id = \(shopID) AND paid_at >= \(start) AND paid_at < \(end) AND currency = \(currency)
+            GROUP BY 1 ORDER BY 1
+            """, logger: logger)
+        for try await (day, revenue, orders, units) in dayRows.decode((String, Int, Int, Int).self) {
+            days.append(.init(date: day, revenue: Money(amount: revenue, currency: currency), orders: orders, units: units))
+        }
+        let totals = try await client.query("""
+            SELECT coalesce(sum(revenue), 0)::bigint, count(DISTINCT order_id)::int, coalesce(sum(quantity), 0)::int
+            FROM sales_lines WHERE shop_id = \(shopID) AND paid_at >= \(start) AND paid_at < \(end) AND currency = \(currency)
+            """, logger: logger)
+        var revenue = 0, orders = 0, units = 0
+        for try await (r, o, u) in totals.decode((Int, Int, Int).self) { (revenue, orders, units) = (r, o, u) }
+        var top: [SalesReportDTO.TopProduct] = []
+        let topRows = try await client.query("""
+            SELECT product_id, (array_agg(product_name ORDER BY paid_at DESC))[1], sum(quantity)::int, sum(revenue)::bigint
+            FROM sales_lines WHERE shop_id = \(shopID) AND paid_at >= \(start) AND paid_at < \(end) AND currency = \(currency)
+            GROUP BY product_id ORDER BY 3 DESC, 4 DESC LIMIT 10
+            """, logger: logger)
+        for try await (product, name, quantity, amount) in topRows.decode((UUID, String, Int, Int).self) {
+            top.append(.init(productId: product, productName: name, units: quantity, revenue: Money(amount: amount, currency: currency)))
+        }
+        return SalesReportDTO(from: SalesPeriod.format(period.from), to: SalesPeriod.format(period.to),
+                              revenue: Money(amount: revenue, currency: currency), orders: orders, units: units, days: days, topProducts: top)
+    }
+}
