@@ -9,7 +9,7 @@ import PlexusKit
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Start an embedded PostgreSQL and every service; Ctrl-C stops everything.")
 
-    @Flag(help: "Seed an admin and a verified customer and print their credentials.") var demo = false
+    @Flag(help: "Seed the demo catalogue, sellers with shops, an admin and a customer, and print their credentials.") var demo = false
     @Option(help: "Where runtime data (database, generated secrets) lives.") var dataDirectory = ".plexus"
     @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1.") var postgresPort = 54329
 
@@ -68,14 +68,9 @@ struct Up: AsyncParsableCommand {
     }
 
     func seedDemo(databaseBase: DatabaseURL, logger: Logger) async throws -> [String] {
-        let client = databaseBase.with(database: ServiceName.identity.databaseName).makeClient(maxConnections: 2, logger: logger)
-        return try await client.withRunning { client in
-            let admin = try await IdentityService.createUser(email: "admin@plexus.local", password: "plexus-admin-2026", name: "Demo Admin",
-                                                             roles: [.admin], client: client, bcryptCost: 10, logger: logger)
-            let customer = try await IdentityService.createUser(email: "customer@plexus.local", password: "plexus-customer-2026", name: "Demo Customer",
-                                                                roles: [.customer], client: client, bcryptCost: 10, logger: logger)
-            return ["admin     \(admin.email) / plexus-admin-2026", "customer  \(customer.email) / plexus-customer-2026"]
-        }
+        var urls: [ServiceName: DatabaseURL] = [:]
+        for service in Topology.databaseServices { urls[service] = databaseBase.with(database: service.databaseName) }
+        return try await DemoSeeder.run(urls: urls, seed: 2026, products: 1000, currency: ProcessInfo.processInfo.environment["PLEXUS_CURRENCY"] ?? "USD", logger: logger)
     }
 
     /// A service's port: `PLEXUS_<SERVICE>_PORT` or its default.
@@ -99,7 +94,7 @@ struct Up: AsyncParsableCommand {
         for service in Topology.services where service != .gateway {
             lines.append("  \(service.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) http://127.0.0.1:\(port(of: service, reader))")
         }
-        if !demoLines.isEmpty { lines += ["", "Demo accounts:"] + demoLines.map { "  " + $0 } }
+        if !demoLines.isEmpty { lines += ["", "Demo data:"] + demoLines.map { "  " + $0 } }
         lines += ["", "Press Ctrl-C to stop.", ""]
         say(lines.joined(separator: "\n"))
     }

@@ -20,7 +20,7 @@ struct ProductsController: Sendable {
             let list = try await listing.list(query, logger: context.logger)
             return try CachedBody(json: list).response(for: request, cacheControl: "public, max-age=\(min(maxAge, 10))")
         }
-        group.get(":idOrSlug") { request, context in try await show(request, context) }
+        group.get(":id") { request, context in try await show(request, context) }
         group.post { request, context in
             let writer = try await directory.writer(for: context)
             let body = try await request.decodeBody(CreateProductRequest.self, context: context)
@@ -91,7 +91,7 @@ struct ProductsController: Sendable {
 
     /// Product detail: from the cache when possible; drafts only for their seller or an admin.
     func show(_ request: Request, _ context: PlexusContext) async throws -> Response {
-        let key = try context.parameters.require("idOrSlug").lowercased()
+        let key = try context.parameters.require("id").lowercased()
         let entry: CatalogCache.Entry
         if let cached = cache.products.get(key) {
             entry = cached

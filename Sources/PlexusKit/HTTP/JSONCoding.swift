@@ -110,11 +110,32 @@ public enum JSONBodyDecoder {
         }
         let body: Body
         do { body = try JSON.decoder.decode(Body.self, from: data) } catch let error as DecodingError {
+            // Foundation reports a fraction where a whole number belongs without a path; find it.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let path = fractionPath(in: dictionary) {
+                throw ProblemError(.badRequest, code: "invalid_body", detail: "The body does not match the expected shape.",
+                                   errors: [FieldError(field: path, code: "not_whole_number", message: "Use a whole number (amounts are in minor units).")])
+            }
             throw problem(for: error)
         }
         let errors = body.validate()
         if !errors.isEmpty { throw ProblemError.validation(errors) }
         return body
+    }
+
+    /// The path of the first number with a fractional part in a parsed JSON value.
+    static func fractionPath(in value: Any, path: String = "") -> String? {
+        if let dictionary = value as? [String: Any] {
+            for key in dictionary.keys.sorted() {
+                if let found = fractionPath(in: dictionary[key]!, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, element) in array.enumerated() {
+                if let found = fractionPath(in: element, path: "\(path)[\(index)]") { return found }
+            }
+        } else if let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() != number.doubleValue {
+            return path
+        }
+        return nil
     }
 
     static func problem(for error: DecodingError) -> ProblemError {
