@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PlexusKit
+import ServiceLifecycle
 
 /// Runs `router` on a real socket (127.0.0.1, a free port) for the duration of `body`.
 public func withLiveServer<T: Sendable>(_ router: Router<PlexusContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
@@ -25,4 +26,13 @@ public func eventually(timeout: Duration = .seconds(10), _ condition: @Sendable 
         try await Task.sleep(for: .milliseconds(50))
     }
     return try await condition()
+}
+
+/// Runs `services` (listeners, workers) in the background for the duration of `body`.
+public func withServices<T: Sendable>(_ services: [any Service], _ body: @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for service in services { group.addTask { try await service.run() } }
+        defer { group.cancelAll() }
+        return try await body()
+    }
 }

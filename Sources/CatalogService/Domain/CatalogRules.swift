@@ -87,6 +87,7 @@ extension UpdateCategoryRequest: RequestBody {
 
 extension CreateVariantRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["sku", "options", "price", "compareAtPrice", "stock"]
+    public static let nestedKeys: [String: Set<String>] = ["price": moneyKeys, "compareAtPrice": moneyKeys]
     public func validate() -> [FieldError] { validate(prefix: "") }
 
     func validate(prefix: String) -> [FieldError] {
@@ -99,6 +100,9 @@ extension CreateVariantRequest: RequestBody {
 
 extension CreateProductRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["name", "description", "categoryId", "status", "slug", "attributes", "variants", "shopId"]
+    public static let nestedKeys: [String: Set<String>] = [
+        "variants[]": CreateVariantRequest.allowedKeys, "variants[].price": moneyKeys, "variants[].compareAtPrice": moneyKeys,
+    ]
     public func validate() -> [FieldError] {
         var errors = CatalogRules.text(name, field: "name", max: 200, required: true)
             + CatalogRules.text(description, field: "description", max: 20_000)
@@ -131,6 +135,7 @@ extension UpdateProductRequest: RequestBody {
 
 extension UpdateVariantRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["sku", "options", "price", "compareAtPrice"]
+    public static let nestedKeys: [String: Set<String>] = ["price": moneyKeys, "compareAtPrice": moneyKeys]
     public func validate() -> [FieldError] {
         (sku.map { CatalogRules.sku($0, field: "sku") } ?? [])
             + CatalogRules.dictionary(options, field: "options", maxEntries: 10)
@@ -154,6 +159,7 @@ extension AttachImageRequest: RequestBody {
 
 extension ReserveRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["orderId", "lines", "holdSeconds"]
+    public static let nestedKeys: [String: Set<String>] = ["lines[]": ["variantId", "quantity"]]
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []
         if lines.isEmpty || lines.count > 100 { errors.append(FieldError(field: "lines", code: "count", message: "Give 1 to 100 lines.")) }

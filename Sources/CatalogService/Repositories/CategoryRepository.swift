@@ -69,8 +69,9 @@ struct CategoryRepository: Sendable {
                     INSERT INTO categories (id, parent_id, name, slug, position) VALUES (\(UUID.v7()), \(request.parentId), \(name), \(slug), \(request.position ?? 0))
                     RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
+                let created = try await Self.decode(rows)[0]
                 try await CatalogCache.notifyCategories(on: connection, logger: logger)
-                return try await Self.decode(rows)[0]
+                return created
             }
         }
     }
@@ -98,8 +99,9 @@ struct CategoryRepository: Sendable {
                         parent_id = CASE WHEN \(moves) THEN \(request.parentId ?? nil) ELSE parent_id END, updated_at = now()
                     WHERE id = \(id) RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
+                let updated = try await Self.decode(rows).first
                 try await CatalogCache.notifyCategories(on: connection, logger: logger)
-                return try await Self.decode(rows).first
+                return updated
             }
         }
     }

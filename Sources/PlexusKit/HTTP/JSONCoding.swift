@@ -64,12 +64,20 @@ public protocol RequestBody: Decodable, Sendable {
     static var allowedKeys: Set<String> { get }
     /// Field-level validation run after decoding; an empty list means valid.
     func validate() -> [FieldError]
+    /// The accepted keys of nested objects, by path (`price`, `variants[]`, `variants[].price`).
+    /// Objects at paths not listed (free-form maps such as `attributes`) are not checked.
+    static var nestedKeys: [String: Set<String>] { get }
 }
 
 extension RequestBody {
     /// No extra validation by default.
     public func validate() -> [FieldError] { [] }
+    /// No nested objects by default.
+    public static var nestedKeys: [String: Set<String>] { [:] }
 }
+
+/// The keys of a ``Money`` object, for ``RequestBody/nestedKeys``.
+public let moneyKeys: Set<String> = ["amount", "currency"]
 
 extension RequestBody where Self: Decodable {
     /// Derives the allowed keys from a `CaseIterable` coding-key enum.
@@ -103,7 +111,11 @@ public enum JSONBodyDecoder {
         guard let dictionary = object as? [String: Any] else {
             throw ProblemError.badRequest("malformed_json", "The body must be a JSON object.")
         }
-        let unknown = Set(dictionary.keys).subtracting(Body.allowedKeys).sorted()
+        if let path = nulPath(in: dictionary) {
+            throw ProblemError(.badRequest, code: "invalid_body", detail: "Text cannot contain NUL characters.",
+                               errors: [FieldError(field: path, code: "invalid_character", message: "Remove the NUL character.")])
+        }
+        let unknown = Set(dictionary.keys).subtracting(Body.allowedKeys).sorted() + nestedUnknown(in: dictionary, allowed: Body.nestedKeys)
         if !unknown.isEmpty {
             throw ProblemError(.badRequest, code: "unknown_field", detail: "Unknown fields are not accepted.",
                                errors: unknown.map { FieldError(field: $0, code: "unknown_field", message: "This field is not accepted.") })
@@ -120,6 +132,46 @@ public enum JSONBodyDecoder {
         let errors = body.validate()
         if !errors.isEmpty { throw ProblemError.validation(errors) }
         return body
+    }
+
+    /// Unknown keys inside nested objects whose keys are known, as full paths (`variants[0].reserved`).
+    static func nestedUnknown(in dictionary: [String: Any], allowed: [String: Set<String>], pattern: String = "", path: String = "") -> [String] {
+        guard !allowed.isEmpty else { return [] }
+        var unknown: [String] = []
+        for (key, value) in dictionary.sorted(by: { $0.key < $1.key }) {
+            let keyPattern = pattern.isEmpty ? key : "\(pattern).\(key)"
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            var children: [(String, String, Any)] = []
+            if let array = value as? [Any] {
+                children = array.enumerated().map { (keyPattern + "[]", keyPath + "[\($0.offset)]", $0.element) }
+            } else {
+                children = [(keyPattern, keyPath, value)]
+            }
+            for (childPattern, childPath, child) in children {
+                guard let object = child as? [String: Any], let keys = allowed[childPattern] else { continue }
+                unknown += Set(object.keys).subtracting(keys).sorted().map { "\(childPath).\($0)" }
+                unknown += nestedUnknown(in: object, allowed: allowed, pattern: childPattern, path: childPath)
+            }
+        }
+        return unknown
+    }
+
+    /// The path of the first string (key or value) holding a NUL character, which PostgreSQL text refuses.
+    static func nulPath(in value: Any, path: String = "") -> String? {
+        if let dictionary = value as? [String: Any] {
+            for (key, child) in dictionary {
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                if key.contains("\u{0}") { return childPath }
+                if let found = nulPath(in: child, path: childPath) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, element) in array.enumerated() {
+                if let found = nulPath(in: element, path: "\(path)[\(index)]") { return found }
+            }
+        } else if let string = value as? String, string.contains("\u{0}") {
+            return path
+        }
+        return nil
     }
 
     /// The path of the first number with a fractional part in a parsed JSON value.
@@ -258,10 +310,13 @@ public struct PageRequest: Sendable {
 }
 
 extension Request {
-    /// The query string as a dictionary (last value wins).
+    /// The query string as a dictionary (last value wins). NUL characters, which PostgreSQL text
+    /// cannot hold, are dropped.
     public var queryDictionary: [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in uri.queryParameters { result[String(key)] = String(value) }
+        for (key, value) in uri.queryParameters {
+            result[String(key).replacingOccurrences(of: "\u{0}", with: "")] = String(value).replacingOccurrences(of: "\u{0}", with: "")
+        }
         return result
     }
 }

@@ -1,0 +1,113 @@
+import CatalogAPI
+import CatalogService
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import PostgresNIO
+import ShopAPI
+import Testing
+
+let internalSecret = String(repeating: "c", count: 32)
+
+/// A real catalog router over a fresh database cloned from the migrated template.
+struct CatalogHarness: Sendable {
+    let client: PostgresClient
+    let url: DatabaseURL
+    let issuer: TestIssuer
+    let invalidator: CacheInvalidator?
+
+    /// Whether this instance's cache listener is connected.
+    var cacheListening: Bool { invalidator?.isListening ?? false }
+
+    static func configuration(_ url: DatabaseURL, cacheSize: Int = 1000) -> CatalogConfiguration {
+        let common = CommonConfiguration(service: .catalog, mode: .development, port: 0, databaseURL: url, internalSecret: internalSecret,
+                                         publicURL: "http://localhost:8080")
+        return CatalogConfiguration(common: common, cacheSize: cacheSize, reservationHold: 900)
+    }
+
+    static func makeDatabase() async throws -> DatabaseURL {
+        try await TestPostgres.shared.makeDatabase(try CatalogService.migrations.filter { $0.component != "kit" })
+    }
+
+    /// One catalog instance over `url` (a new one when nil), with its cache listener running.
+    static func with<T: Sendable>(url given: DatabaseURL? = nil, issuer: TestIssuer? = nil, cacheSize: Int = 1000,
+                                  _ body: @Sendable (CatalogHarness, any TestClientProtocol) async throws -> T) async throws -> T {
+        let url: DatabaseURL
+        if let given { url = given } else { url = try await makeDatabase() }
+        let issuer = try issuer ?? TestIssuer()
+        let database = Database(url: url, maxConnections: 60, logger: testLogger())
+        return try await database.client.withRunning { client in
+            let parts = try await CatalogService.buildRouter(configuration: configuration(url, cacheSize: cacheSize), database: database,
+                                                             verifier: issuer.verifier, shops: nil, logger: testLogger())
+            let invalidator = parts.services.compactMap { $0 as? CacheInvalidator }.first
+            let harness = CatalogHarness(client: client, url: url, issuer: issuer, invalidator: invalidator)
+            let app = Application(router: parts.router)
+            return try await withServices(parts.services) {
+                try await app.test(.router) { http in try await body(harness, http) }
+            }
+        }
+    }
+
+    func adminToken() async throws -> String { try await issuer.token(roles: [.customer, .admin]) }
+
+    /// Delivers `shop.created` for a new shop (as the shop service would) and returns the owner's
+    /// seller token and the shop id.
+    func openShop(_ http: any TestClientProtocol, name: String = "Shop \(UUID().uuidString.prefix(6))") async throws -> (token: String, shop: UUID) {
+        let owner = UUID.v7()
+        let shop = UUID.v7()
+        let event = EventEnvelope(type: ShopEvent.created, source: "shop", data: ShopChanged(shopId: shop, ownerId: owner, name: name, slug: Slug.make(from: name)))
+        let serviceToken = try await ServiceTokens(serviceName: "shop", secret: internalSecret).issue()
+        let delivered = try await http.execute(uri: "/internal/events", method: .post, headers: TestHeaders.json(token: serviceToken), body: .json(event)) { $0 }
+        #expect(delivered.status == .ok)
+        return (try await issuer.token(user: owner, roles: [.customer, .seller]), shop)
+    }
+
+    /// A category (admin route), under `parent` when given.
+    func category(_ http: any TestClientProtocol, _ name: String, parent: UUID? = nil) async throws -> UUID {
+        let response = try await http.send(.post, "/api/v1/categories", CreateCategoryRequest(name: name, parentId: parent), token: try await adminToken())
+        #expect(response.status == .created)
+        return try response.decode(CategoryDTO.self).id
+    }
+
+    func serviceToken() async throws -> String {
+        try await ServiceTokens(serviceName: "order", secret: internalSecret).issue()
+    }
+}
+
+func usd(_ amount: Int) -> Money { Money(amount: amount, currency: "USD") }
+
+func product(_ name: String, category: UUID, sku: String, price: Int = 1999, stock: Int = 5, status: ProductStatus = .published,
+             attributes: [String: String] = [:], options: [String: String] = ["colour": "Black"]) -> CreateProductRequest {
+    CreateProductRequest(name: name, description: "A fine \(name.lowercased()).", categoryId: category, status: status, attributes: attributes,
+                         variants: [CreateVariantRequest(sku: sku, options: options, price: usd(price), stock: stock)])
+}
+
+extension TestClientProtocol {
+    func send(_ method: HTTPRequest.Method, _ uri: String, _ body: some Encodable, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token, extra: headers), body: .json(body)) { $0 }
+    }
+
+    func sendRaw(_ method: HTTPRequest.Method, _ uri: String, _ body: String, token: String? = nil) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token), body: .raw(body)) { $0 }
+    }
+
+    func get(_ uri: String, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token, extra: headers)) { $0 }
+    }
+
+    func delete(_ uri: String, token: String?) async throws -> TestResponse {
+        try await execute(uri: uri, method: .delete, headers: TestHeaders.json(token: token)) { $0 }
+    }
+
+    /// Creates a product as `token` and returns it (expecting 201).
+    func create(_ request: CreateProductRequest, token: String) async throws -> ProductDTO {
+        let response = try await send(.post, "/api/v1/products", request, token: token)
+        #expect(response.status == .created, "\(response.text)")
+        return try response.decode(ProductDTO.self)
+    }
+}

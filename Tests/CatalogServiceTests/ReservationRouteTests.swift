@@ -1,0 +1,149 @@
+import CatalogAPI
+import CatalogService
+import Foundation
+import HummingbirdTesting
+import PlexusKit
+import PlexusKitTesting
+import Testing
+
+extension TestClientProtocol {
+    func reserve(_ order: UUID, _ lines: [(UUID, Int)], token: String, hold: Int? = nil) async throws -> TestResponse {
+        try await send(.post, CatalogPaths.reservations,
+                       ReserveRequest(orderId: order, lines: lines.map { ReservationLineRequest(variantId: $0.0, quantity: $0.1) }, holdSeconds: hold), token: token)
+    }
+}
+
+/// (onHand, reserved) of a variant, read from the database.
+func stock(_ harness: CatalogHarness, _ variant: UUID) async throws -> [Int] {
+    try await harness.client.column("SELECT on_hand FROM variants WHERE id = \(variant)", as: Int.self)
+        + harness.client.column("SELECT reserved FROM variants WHERE id = \(variant)", as: Int.self)
+}
+
+@Suite("Catalog: stock reservations")
+struct ReservationRouteTests {
+    /// A published product with one variant holding `stock` units; returns the variant.
+    func variant(_ harness: CatalogHarness, _ http: any TestClientProtocol, stock: Int, sku: String = "R-\(UUID().uuidString.prefix(8))") async throws -> UUID {
+        let category = try await harness.category(http, "Cat \(UUID().uuidString.prefix(6))")
+        let (seller, _) = try await harness.openShop(http)
+        return try await http.create(product("Item \(sku)", category: category, sku: sku, stock: stock), token: seller).variants[0].id
+    }
+
+    @Test("50 concurrent reservations of the last unit: exactly one wins, stock is conserved")
+    func lastUnit() async throws {
+        try await CatalogHarness.with { harness, http in
+            // setup
+            let variant = try await variant(harness, http, stock: 1)
+            let token = try await harness.serviceToken()
+
+            // act
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { Int(try await http.reserve(.v7(), [(variant, 1)], token: token).status.code) }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+
+            // assert
+            #expect(statuses.filter { $0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == 409 }.count == 49)
+            #expect(try await stock(harness, variant) == [1, 1])
+            #expect(try await harness.client.column("SELECT count(*)::int FROM reservations", as: Int.self) == [1])
+            let detail = try await http.get("/api/v1/products/\(try await harness.client.column("SELECT product_id FROM variants WHERE id = \(variant)", as: UUID.self)[0])")
+            #expect(try detail.decode(ProductDTO.self).variants[0].available == 0)
+        }
+    }
+
+    @Test("reserve → commit takes units out of onHand; reserve → release gives them back; both idempotent")
+    func lifecycle() async throws {
+        try await CatalogHarness.with { harness, http in
+            let a = try await variant(harness, http, stock: 10)
+            let b = try await variant(harness, http, stock: 4)
+            let token = try await harness.serviceToken()
+            let order = UUID.v7()
+
+            let reserved = try await http.reserve(order, [(a, 3), (b, 4), (a, 2)], token: token)
+            #expect(reserved.status == .created)
+            let dto = try reserved.decode(ReservationDTO.self)
+            #expect(dto.status == .reserved)
+            #expect(Dictionary(uniqueKeysWithValues: dto.lines.map { ($0.variantId, $0.quantity) }) == [a: 5, b: 4])
+            #expect(dto.lines.allSatisfy { $0.unitPrice == usd(1999) && !$0.productName.isEmpty })
+            #expect(try await stock(harness, a) == [10, 5])
+            #expect(try await stock(harness, b) == [4, 4])
+
+            // the same request again is the same reservation; a different one for the order is refused
+            #expect(try await http.reserve(order, [(a, 5), (b, 4)], token: token).decode(ReservationDTO.self) == dto)
+            #expect(try await http.reserve(order, [(a, 1)], token: token).status == .conflict)
+            #expect(try await stock(harness, a) == [10, 5])
+
+            // commit twice
+            for _ in 0..<2 {
+                let committed = try await http.send(.post, CatalogPaths.commit(order), [String: String](), token: token)
+                #expect(try committed.decode(ReservationDTO.self).status == .committed)
+            }
+            #expect(try await stock(harness, a) == [5, 0])
+            #expect(try await stock(harness, b) == [0, 0])
+            #expect(try await http.send(.post, CatalogPaths.release(order), [String: String](), token: token).status == .conflict)
+
+            // another order: release twice
+            let second = UUID.v7()
+            #expect(try await http.reserve(second, [(a, 5)], token: token).status == .created)
+            #expect(try await stock(harness, a) == [5, 5])
+            for _ in 0..<2 {
+                #expect(try await http.send(.post, CatalogPaths.release(second), [String: String](), token: token).decode(ReservationDTO.self).status == .released)
+            }
+            #expect(try await stock(harness, a) == [5, 0])
+            #expect(try await http.send(.post, CatalogPaths.commit(second), [String: String](), token: token).status == .conflict)
+            #expect(try await http.send(.post, CatalogPaths.commit(.v7()), [String: String](), token: token).status == .notFound)
+        }
+    }
+
+    @Test("all or nothing: one short line reserves nothing; unknown variants are 422")
+    func allOrNothing() async throws {
+        try await CatalogHarness.with { harness, http in
+            let a = try await variant(harness, http, stock: 10)
+            let b = try await variant(harness, http, stock: 1)
+            let token = try await harness.serviceToken()
+            let short = try await http.reserve(.v7(), [(a, 2), (b, 2)], token: token)
+            #expect(short.status == .conflict)
+            #expect(try short.problem().errors?.map(\.field) == ["variant:\(b.uuidString.lowercased())"])
+            #expect(try await stock(harness, a) == [10, 0])
+            let unknown = try await http.reserve(.v7(), [(a, 1), (.v7(), 1)], token: token)
+            #expect(unknown.status == .unprocessableContent)
+            #expect(try await stock(harness, a) == [10, 0])
+            #expect(try await harness.client.column("SELECT count(*)::int FROM reservations", as: Int.self) == [0])
+            #expect(try await http.reserve(.v7(), [(a, 0)], token: token).status == .unprocessableContent)
+            #expect(try await http.reserve(.v7(), [(a, 1)], token: try await harness.adminToken()).status == .unauthorized)
+        }
+    }
+
+    @Test("a lapsed reservation returns its units when the expiry job runs; stock cannot go below what is held")
+    func expiry() async throws {
+        try await CatalogHarness.with { harness, http in
+            let a = try await variant(harness, http, stock: 3)
+            let token = try await harness.serviceToken()
+            let order = UUID.v7()
+            #expect(try await http.reserve(order, [(a, 2)], token: token, hold: 10).status == .created)
+
+            // a seller cannot set stock below the reserved units
+            let product = try await harness.client.column("SELECT product_id FROM variants WHERE id = \(a)", as: UUID.self)[0]
+            let owner = try await harness.client.column("SELECT s.owner_id FROM shops s JOIN products p ON p.shop_id = s.id WHERE p.id = \(product)", as: UUID.self)[0]
+            let seller = try await harness.issuer.token(user: owner, roles: [.customer, .seller])
+            let below = try await http.send(.put, "/api/v1/variants/\(a)/stock", SetStockRequest(onHand: 1), token: seller)
+            #expect(below.status == .conflict)
+            #expect(try below.problem().code == "below_reserved")
+
+            // the hold runs out; the periodic job returns the units
+            try await harness.client.query("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = \(order)", logger: testLogger())
+            let database = Database(url: harness.url, logger: testLogger())
+            try await database.client.withRunning { _ in
+                let worker = CatalogService.worker(database: database, logger: testLogger())
+                try await worker.schedulePeriodic()
+                try await harness.client.query("UPDATE jobs SET run_at = now() WHERE kind = \(CatalogService.expireReservationsKind)", logger: testLogger())
+                #expect(try await worker.runOnce() >= 1)
+            }
+            #expect(try await stock(harness, a) == [3, 0])
+            #expect(try await harness.client.column("SELECT status FROM reservations WHERE order_id = \(order)", as: String.self) == ["expired"])
+            #expect(try await http.send(.post, CatalogPaths.commit(order), [String: String](), token: token).status == .conflict)
+        }
+    }
+}
