@@ -1,13 +1,16 @@
 import AsyncHTTPClient
+import CatalogAPI
 import Foundation
 import IdentityAPI
 import NIOCore
 import PlexusKit
 import PlexusKitTesting
+import ShopAPI
 import Testing
 
 /// Starts the real system (`plexus up`: embedded PostgreSQL, one process per service) and walks
-/// register → mailbox → verify → login → me through the gateway, as a person would with curl.
+/// register → mailbox → verify → login → me through the gateway, then browses the demo catalogue,
+/// opens a shop, becomes a seller and sells a product, as a person would with curl.
 @Suite(.serialized) struct SignUpFlowTests {
     static var executable: URL {
         // The test bundle and the `plexus` binary live in the same build directory.
@@ -28,12 +31,13 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
         environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
-        environment["PLEXUS_IDENTITY_PORT"] = String(try EmbeddedPostgres.freePort())
-        environment["PLEXUS_NOTIFICATION_PORT"] = String(try EmbeddedPostgres.freePort())
+        for service in [ServiceName.identity, .catalog, .shop, .notification] {
+            environment[service.environmentPrefix + "PORT"] = String(try EmbeddedPostgres.freePort())
+        }
         environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
         let up = Process()
         up.executableURL = binary
-        up.arguments = ["up", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
+        up.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
         up.environment = environment
         let log = data.appendingPathExtension("log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -72,6 +76,43 @@ import Testing
         #expect(me.status == 200)
         #expect(try JSON.decoder.decode(UserDTO.self, from: Data(buffer: me.body)).email == email)
 
+        // the demo catalogue answers a misspelt search
+        let search = try await get(gateway + "/api/v1/products?q=wireles%20hedphones")
+        #expect(search.status == 200)
+        let found = try JSON.decoder.decode(ProductListDTO.self, from: Data(buffer: search.body))
+        #expect(!found.items.isEmpty && found.items.allSatisfy { $0.name.contains("Wireless Headphones") })
+
+        // open a shop; identity makes the owner a seller through the shop.created event
+        let opened = try await post(gateway + "/api/v1/shops", CreateShopRequest(name: "Walker Goods \(RandomToken.hex(bytes: 2))"), token: pair.accessToken)
+        #expect(opened.status == 201)
+        let shop = try JSON.decoder.decode(ShopDTO.self, from: Data(buffer: opened.body))
+        let refreshToken = LockedBox(pair.refreshToken)
+        let sellerToken = LockedBox("")
+        let promoted = try await eventually(timeout: .seconds(20)) {
+            let reply = try await post(gateway + "/api/v1/auth/refresh", RefreshRequest(refreshToken: refreshToken.value))
+            guard reply.status == 200 else { return false }
+            let next = try JSON.decoder.decode(TokenPair.self, from: Data(buffer: reply.body))
+            refreshToken.value = next.refreshToken
+            sellerToken.value = next.accessToken
+            let me = try await get(gateway + "/api/v1/users/me", token: next.accessToken)
+            return try JSON.decoder.decode(UserDTO.self, from: Data(buffer: me.body)).roles.contains(.seller)
+        }
+        #expect(promoted)
+
+        // sell a product and find it
+        let tree = try JSON.decoder.decode([CategoryDTO].self, from: Data(buffer: try await get(gateway + "/api/v1/categories").body))
+        let leaf = try #require(tree.first?.children.first)
+        let sku = "WALK-\(RandomToken.hex(bytes: 3))"
+        let created = try await post(gateway + "/api/v1/products", CreateProductRequest(
+            name: "Walker Zebrawood Ukulele", description: "Handmade.", categoryId: leaf.id, status: .published,
+            variants: [CreateVariantRequest(sku: sku, options: ["size": "Concert"], price: Money(amount: 12900, currency: "USD"), stock: 2)]
+        ), token: sellerToken.value)
+        #expect(created.status == 201, "\(String(buffer: created.body))")
+        let listed = try await get(gateway + "/api/v1/products?q=zebrawod%20ukulel&shop=\(shop.id)")
+        #expect(try JSON.decoder.decode(ProductListDTO.self, from: Data(buffer: listed.body)).items.map(\.name) == ["Walker Zebrawood Ukulele"])
+        let shopPage = try await get(gateway + "/api/v1/shops/\(shop.slug)")
+        #expect(String(buffer: shopPage.body).contains("Walker Zebrawood Ukulele"))
+
         // Ctrl-C stops everything cleanly
         kill(up.processIdentifier, SIGINT)
         let stopped = try await eventually(timeout: .seconds(30)) { !up.isRunning }
@@ -91,12 +132,25 @@ import Testing
         return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
     }
 
-    func post(_ url: String, _ body: some Encodable) async throws -> Reply {
+    func post(_ url: String, _ body: some Encodable, token: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))
         let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
         return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    }
+}
+
+/// A mutable value shared with a `@Sendable` polling closure.
+final class LockedBox<Value: Sendable>: @unchecked Sendable {
+    // Safe: every access goes through `lock`.
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }
