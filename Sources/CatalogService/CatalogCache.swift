@@ -21,16 +21,23 @@ final class CatalogCache: Sendable {
     /// Keyed by the id or slug the client asked for.
     let products: TTLCache<String, Entry>
     let categories: TTLCache<Int, CachedBody>
+    /// Category id or slug → the ids of its subtree (listing filters).
+    let subtrees: TTLCache<String, [UUID]>
+    /// Search text → its full-text query with typo alternatives. New vocabulary shows up within the TTL.
+    let searchQueries: TTLCache<String, String>
 
     init(capacity: Int, ttl: Duration) {
         products = TTLCache(capacity: capacity, ttl: ttl)
         categories = TTLCache(capacity: capacity > 0 ? 1 : 0, ttl: ttl)
+        subtrees = TTLCache(capacity: capacity > 0 ? 1_000 : 0, ttl: ttl)
+        searchQueries = TTLCache(capacity: capacity, ttl: ttl)
     }
 
     /// Applies one invalidation message.
     func apply(_ message: String) {
         if message == Self.categoriesMessage {
             categories.removeAll()
+            subtrees.removeAll()
         } else if let id = UUID(uuidString: message) {
             products.removeAll { _, entry in entry.id == id }
         }
@@ -39,6 +46,7 @@ final class CatalogCache: Sendable {
     func clear() {
         products.removeAll()
         categories.removeAll()
+        subtrees.removeAll()
     }
 
     /// The listener that keeps this replica's cache coherent.

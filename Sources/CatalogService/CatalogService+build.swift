@@ -36,7 +36,7 @@ public enum CatalogService {
         CategoriesController(categories: CategoryRepository(client: client), cache: cache, maxAge: configuration.publicMaxAge).addRoutes(to: router)
         ProductsController(
             products: ProductRepository(client: client, imageBase: configuration.common.publicURL),
-            listing: ListingRepository(client: client, imageBase: configuration.common.publicURL, currency: configuration.currency),
+            listing: ListingRepository(client: client, imageBase: configuration.common.publicURL, currency: configuration.currency, cache: cache),
             directory: directory, cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
         ).addRoutes(to: router)
         ReservationsController(reservations: ReservationRepository(client: client), tokens: tokens, defaultHold: configuration.reservationHold)

@@ -21,7 +21,7 @@ struct CategoriesController: Sendable {
             _ = try context.requireRole(.admin)
             let body = try await request.decodeBody(CreateCategoryRequest.self, context: context)
             let created = try await categories.create(body, logger: context.logger)
-            cache.categories.removeAll()
+            cache.apply(CatalogCache.categoriesMessage)
             return try Response.json(dto(created), status: .created)
         }
         group.patch(":id") { request, context in
@@ -29,13 +29,13 @@ struct CategoriesController: Sendable {
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(UpdateCategoryRequest.self, context: context)
             guard let updated = try await categories.update(id: id, body, logger: context.logger) else { throw ProblemError.notFound() }
-            cache.categories.removeAll()
+            cache.apply(CatalogCache.categoriesMessage)
             return try Response.json(dto(updated))
         }
         group.delete(":id") { _, context in
             _ = try context.requireRole(.admin)
             guard try await categories.delete(id: try context.uuidParameter("id"), logger: context.logger) else { throw ProblemError.notFound() }
-            cache.categories.removeAll()
+            cache.apply(CatalogCache.categoriesMessage)
             return Response.empty()
         }
     }

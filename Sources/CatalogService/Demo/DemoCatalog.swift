@@ -55,6 +55,8 @@ extension CatalogService {
                                 milliseconds: base + UInt64(index) * 60_000, random: &random, into: &rows)
             }
             try await insert(rows, currency: currency, connection, logger: logger)
+            // Fresh statistics, so the planner sees a thousand rows rather than an empty table.
+            try await connection.query("ANALYZE categories, products, variants, product_images, search_terms", logger: logger)
             try await CatalogCache.notifyCategories(on: connection, logger: logger)
             return DemoCatalogSummary(categories: categoryCount, products: rows.productIDs.count, variants: rows.variantIDs.count)
         }
