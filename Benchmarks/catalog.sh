@@ -10,7 +10,8 @@
 #   2. the same with the cache turned off (PLEXUS_CATALOG_CACHE_SIZE=0; every request reads PostgreSQL),
 #      cycling over all 1,000 products
 #   3. a filtered listing (category subtree, price range, in stock, sorted by price, with facets)
-#   4. a search (full text + trigram, ranked, with facets)
+#   4. a search (typo-corrected full text, ranked, with facets)
+#   3 and 4 again with the cache off, where every request runs its SQL.
 # and `pgbench -S` (built-in select-only, scale 10) on the catalogue's database: the ceiling for a
 # one-query read on this box. The gateway's per-client rate limit is raised: wrk is one client.
 set -euo pipefail
@@ -77,3 +78,9 @@ echo "## product detail via gateway, cache off, cycling over all products ($conn
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$data/slugs.lua" http://127.0.0.1:8080
 echo "## product detail direct on catalog (:8082), cache off, cycling ($connections connections, $duration)"
 wrk -t2 -c"$connections" -d"$duration" --latency -s "$data/slugs.lua" http://127.0.0.1:8082
+echo "## filtered listing via gateway, cache off: $listing"
+wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:8080$listing"
+echo "## search via gateway, cache off: $search"
+wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:8080$search"
+echo "## misspelt search via gateway, cache off: /api/v1/products?q=wireles%20hedphones&limit=20"
+wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:8080/api/v1/products?q=wireles%20hedphones&limit=20"

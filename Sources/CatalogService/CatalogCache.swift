@@ -1,6 +1,7 @@
 import CatalogAPI
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PlexusKit
 import PostgresNIO
 
@@ -25,28 +26,51 @@ final class CatalogCache: Sendable {
     let subtrees: TTLCache<String, [UUID]>
     /// Search text → its full-text query with typo alternatives. New vocabulary shows up within the TTL.
     let searchQueries: TTLCache<String, String>
+    /// Canonical query string → a listing body. Any product or category change empties it (a
+    /// listing may contain any product), so it only ever serves what the database would.
+    let listings: TTLCache<String, CachedBody>
+
+    /// Counts invalidations. A reader notes it before reading the database and stores its result
+    /// only if no invalidation happened meanwhile, so a slow read cannot put stale data back.
+    private let generationBox = NIOLockedValueBox<UInt64>(0)
+
+    var generation: UInt64 { generationBox.withLockedValue { $0 } }
+
+    /// Stores with `store` unless an invalidation arrived since `generation` was read.
+    func store(ifUnchangedSince generation: UInt64, _ store: () -> Void) {
+        generationBox.withLockedValue { current in if current == generation { store() } }
+    }
 
     init(capacity: Int, ttl: Duration) {
         products = TTLCache(capacity: capacity, ttl: ttl)
         categories = TTLCache(capacity: capacity > 0 ? 1 : 0, ttl: ttl)
         subtrees = TTLCache(capacity: capacity > 0 ? 1_000 : 0, ttl: ttl)
         searchQueries = TTLCache(capacity: capacity, ttl: ttl)
+        listings = TTLCache(capacity: capacity, ttl: ttl)
     }
 
     /// Applies one invalidation message.
     func apply(_ message: String) {
+        generationBox.withLockedValue { $0 &+= 1; drop(message) }
+    }
+
+    private func drop(_ message: String) {
         if message == Self.categoriesMessage {
             categories.removeAll()
             subtrees.removeAll()
+            listings.removeAll()
         } else if let id = UUID(uuidString: message) {
             products.removeAll { _, entry in entry.id == id }
+            listings.removeAll()
         }
     }
 
     func clear() {
+        generationBox.withLockedValue { $0 &+= 1 }
         products.removeAll()
         categories.removeAll()
         subtrees.removeAll()
+        listings.removeAll()
     }
 
     /// The listener that keeps this replica's cache coherent.

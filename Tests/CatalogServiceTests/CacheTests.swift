@@ -19,6 +19,7 @@ struct CacheTests {
                 let created = try await a.create(product("Speaker", category: category, sku: "SP-1", price: 1000), token: seller)
                 #expect(try await b.get("/api/v1/products/\(created.slug)").decode(ProductDTO.self).variants[0].price == usd(1000))
                 #expect(try await b.get("/api/v1/products/\(created.slug)").decode(ProductDTO.self).variants[0].price == usd(1000))
+                #expect(try await b.get("/api/v1/products?q=speaker").decode(ProductListDTO.self).items.map(\.priceRange.min) == [usd(1000)])
                 #expect(try await eventually(timeout: .seconds(5)) { second.cacheListening })
 
                 // act: change the price through A
@@ -30,6 +31,7 @@ struct CacheTests {
                     try await b.get("/api/v1/products/\(created.slug)").decode(ProductDTO.self).variants[0].price == usd(1500)
                 }
                 #expect(seen)
+                #expect(try await b.get("/api/v1/products?q=speaker").decode(ProductListDTO.self).items.map(\.priceRange.min) == [usd(1500)])
                 // and the category tree too
                 _ = try await first.category(a, "Books")
                 #expect(try await eventually(timeout: .seconds(2)) { try await b.get("/api/v1/categories").decode([CategoryDTO].self).count == 2 })

@@ -41,6 +41,16 @@ struct CacheAndSQLTests {
         #expect(sql.binds.count == 2)
     }
 
+    @Test("equal data always gives the same ETag (canonical key order)")
+    func stableTags() throws {
+        let tags = try (0..<20).map { index in
+            var value: [String: [String: Int]] = [:]
+            for key in (0..<12).map({ "k\($0)" }).shuffled() { value[key] = ["a": index % 1, "b": 2, "c": 3] }
+            return try CachedBody(json: value).etag
+        }
+        #expect(Set(tags).count == 1)
+    }
+
     @Test("If-None-Match matching")
     func etags() {
         #expect(CachedBody.matches("\"abc\"", "\"abc\""))

@@ -13,8 +13,9 @@ struct CategoriesController: Sendable {
         let group = router.group("/api/v1/categories")
         group.get { request, context in
             if let cached = cache.categories.get(0) { return cached.response(for: request, cacheControl: "public, max-age=\(maxAge)") }
+            let generation = cache.generation
             let body = try CachedBody(json: try await categories.tree(logger: context.logger))
-            cache.categories.set(0, body)
+            cache.store(ifUnchangedSince: generation) { cache.categories.set(0, body) }
             return body.response(for: request, cacheControl: "public, max-age=\(maxAge)")
         }
         group.post { request, context in

@@ -16,9 +16,14 @@ struct ProductsController: Sendable {
     func addRoutes(to router: Router<PlexusContext>) {
         let group = router.group("/api/v1/products")
         group.get { request, context in
-            let query = try ListingQuery(query: request.queryDictionary)
-            let list = try await listing.list(query, logger: context.logger)
-            return try CachedBody(json: list).response(for: request, cacheControl: "public, max-age=\(min(maxAge, 10))")
+            let parameters = request.queryDictionary
+            let key = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            let cacheControl = "public, max-age=\(min(maxAge, 10))"
+            if let cached = cache.listings.get(key) { return cached.response(for: request, cacheControl: cacheControl) }
+            let generation = cache.generation
+            let body = try CachedBody(json: try await listing.list(try ListingQuery(query: parameters), logger: context.logger))
+            cache.store(ifUnchangedSince: generation) { cache.listings.set(key, body) }
+            return body.response(for: request, cacheControl: cacheControl)
         }
         group.get(":id") { request, context in try await show(request, context) }
         group.post { request, context in
@@ -96,9 +101,10 @@ struct ProductsController: Sendable {
         if let cached = cache.products.get(key) {
             entry = cached
         } else {
+            let generation = cache.generation
             guard let product = try await products.detail(idOrSlug: key, logger: context.logger) else { throw ProblemError.notFound() }
             entry = CatalogCache.Entry(body: try CachedBody(json: product), id: product.id, status: product.status, shopID: product.shopId)
-            cache.products.set(key, entry)
+            cache.store(ifUnchangedSince: generation) { cache.products.set(key, entry) }
         }
         guard entry.status == .draft else { return entry.body.response(for: request, cacheControl: "public, max-age=\(maxAge)") }
         guard let writer = try? await directory.writer(for: context), writer.isAdmin || writer.shopID == entry.shopID else { throw ProblemError.notFound() }

@@ -70,10 +70,11 @@ struct ListingRepository: Sendable {
             sql.append("slug = \(sql.bind(slug))")
         }
         if let cached = cache.subtrees.get(key) { return cached }
+        let generation = cache.generation
         sql.append(" UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub")
         var ids: [UUID] = []
         for try await id in try await client.query(sql.query, logger: logger).decode(UUID.self) { ids.append(id) }
-        cache.subtrees.set(key, ids)
+        cache.store(ifUnchangedSince: generation) { cache.subtrees.set(key, ids) }
         return ids
     }
 

@@ -17,9 +17,9 @@ public struct CachedBody: Sendable {
         self.etag = "\"" + Data(digest.prefix(12)).base64URLEncodedString() + "\""
     }
 
-    /// Encodes `value` with the shared encoder and prepares it.
+    /// Encodes `value` canonically (sorted keys, so equal data always gives the same tag) and prepares it.
     public init(json value: some Encodable) throws {
-        self.init(bytes: ByteBuffer(bytes: try JSON.encoder.encode(value)))
+        self.init(bytes: ByteBuffer(bytes: try JSON.canonicalEncoder.encode(value)))
     }
 
     /// `304 Not Modified` when the request's `If-None-Match` names this body's tag, otherwise

@@ -15,6 +15,15 @@ public enum JSON {
         return encoder
     }()
 
+    /// The encoder for bodies whose bytes must be the same every time (sorted keys): an `ETag`
+    /// computed from them is then equal on every replica and for every re-encoding of equal data.
+    public static let canonicalEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = JSON.encoder.dateEncodingStrategy
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
     /// The decoder used for request bodies and upstream responses.
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
