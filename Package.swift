@@ -13,13 +13,15 @@ struct ServiceRow {
     let uses: [String]
     let extra: [Target.Dependency]
     var resources: [String] = []
+    /// Other services a test target starts for real (tests may; the service itself may not).
+    var testsUse: [String] = []
 }
 
 let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"]),
-    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog"], extra: [], resources: ["Migrations"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
@@ -84,7 +86,8 @@ for row in serviceTable {
         name: "\(row.name)ServiceTests",
         dependencies: [.target(name: "\(row.name)Service"), "PlexusKitTesting"]
             + (row.hasAPI ? [.target(name: "\(row.name)API")] : [])
-            + row.uses.map { .target(name: "\($0)API") },
+            + row.uses.map { .target(name: "\($0)API") }
+            + row.testsUse.map { .target(name: "\($0)Service") },
         swiftSettings: swiftSettings
     ))
 }
