@@ -41,17 +41,19 @@ struct ProductRecord: Sendable {
 
     static func decode(_ rows: PostgresRowSequence, imageBase: String) async throws -> [ProductRecord] {
         var records: [ProductRecord] = []
-        for try await row in rows {
-            let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, created, updated, images)
-                = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, Date, Date, String).self)
-            records.append(ProductRecord(
-                id: id, slug: slug, name: name, description: description, shopID: shop, categoryID: category,
-                status: ProductStatus(rawValue: status) ?? .draft, attributes: decodeJSON(attributes), currency: currency,
-                minPrice: minPrice, maxPrice: maxPrice, ratingCount: ratingCount, ratingSum: ratingSum, createdAt: created, updatedAt: updated,
-                images: decodeImages(images, base: imageBase)
-            ))
-        }
+        for try await row in rows { records.append(try decode(row, imageBase: imageBase)) }
         return records
+    }
+
+    static func decode(_ row: PostgresRow, imageBase: String) throws -> ProductRecord {
+        let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, created, updated, images)
+            = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, Date, Date, String).self)
+        return ProductRecord(
+            id: id, slug: slug, name: name, description: description, shopID: shop, categoryID: category,
+            status: ProductStatus(rawValue: status) ?? .draft, attributes: decodeJSON(attributes), currency: currency,
+            minPrice: minPrice, maxPrice: maxPrice, ratingCount: ratingCount, ratingSum: ratingSum, createdAt: created, updatedAt: updated,
+            images: decodeImages(images, base: imageBase)
+        )
     }
 
     static func decodeImages(_ json: String, base: String) -> [ProductImageDTO] {
@@ -88,14 +90,11 @@ struct VariantRecord: Sendable {
 
     static let columns = "v.id, v.product_id, v.sku, v.options::text, v.price, v.compare_at_price, p.currency, v.on_hand, v.reserved, v.created_at, v.updated_at"
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [VariantRecord] {
-        var records: [VariantRecord] = []
-        for try await (id, product, sku, options, price, compareAt, currency, onHand, reserved, created, updated)
-            in rows.decode((UUID, UUID, String, String, Int, Int?, String, Int, Int, Date, Date).self) {
-            records.append(VariantRecord(id: id, productID: product, sku: sku, options: decodeJSON(options), price: price, compareAtPrice: compareAt,
-                                         currency: currency, onHand: onHand, reserved: reserved, createdAt: created, updatedAt: updated))
-        }
-        return records
+    static func decode(_ row: PostgresRow) throws -> VariantRecord {
+        let (id, product, sku, options, price, compareAt, currency, onHand, reserved, created, updated)
+            = try row.decode((UUID, UUID, String, String, Int, Int?, String, Int, Int, Date, Date).self)
+        return VariantRecord(id: id, productID: product, sku: sku, options: decodeJSON(options), price: price, compareAtPrice: compareAt,
+                             currency: currency, onHand: onHand, reserved: reserved, createdAt: created, updatedAt: updated)
     }
 
     var dto: VariantDTO {

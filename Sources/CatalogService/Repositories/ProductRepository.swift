@@ -20,18 +20,16 @@ struct ProductRepository: Sendable {
 
     /// A product and its variants by id or slug, whatever its status (the caller decides who may see it).
     func detail(idOrSlug: String, logger: Logger) async throws -> ProductDTO? {
-        let rows: PostgresRowSequence
+        var product: ProductRecord?
         if let id = UUID(uuidString: idOrSlug) {
-            rows = try await client.query("SELECT \(unescaped: ProductRecord.columns) FROM products p WHERE p.id = \(id)", logger: logger)
+            for try await row in try await client.execute(ProductByID(id: id), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
         } else {
             guard Slug.isValid(idOrSlug) else { return nil }
-            rows = try await client.query("SELECT \(unescaped: ProductRecord.columns) FROM products p WHERE p.slug = \(idOrSlug)", logger: logger)
+            for try await row in try await client.execute(ProductBySlug(slug: idOrSlug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
         }
-        guard let product = try await ProductRecord.decode(rows, imageBase: imageBase).first else { return nil }
-        let variants = try await VariantRecord.decode(client.query("""
-            SELECT \(unescaped: VariantRecord.columns) FROM variants v JOIN products p ON p.id = v.product_id
-            WHERE v.product_id = \(product.id) ORDER BY v.id
-            """, logger: logger))
+        guard let product else { return nil }
+        var variants: [VariantRecord] = []
+        for try await variant in try await client.execute(VariantsOfProduct(productID: product.id), logger: logger) { variants.append(variant) }
         return product.dto(variants: variants)
     }
 
