@@ -61,6 +61,7 @@ struct CategoryRouteTests {
             #expect(try await http.sendRaw(.post, "/api/v1/categories", #"{"name":"X","id":"00000000-0000-0000-0000-000000000000"}"#, token: admin).status == .badRequest)
             #expect(try await http.send(.post, "/api/v1/categories", CreateCategoryRequest(name: "X", slug: "Not A Slug"), token: admin).status == .unprocessableContent)
             #expect(try await http.send(.post, "/api/v1/categories", CreateCategoryRequest(name: ""), token: admin).status == .unprocessableContent)
+            #expect(try await http.send(.post, "/api/v1/categories", CreateCategoryRequest(name: "X", position: 99_999_999_999), token: admin).status == .unprocessableContent)
             #expect(try await http.send(.post, "/api/v1/categories", CreateCategoryRequest(name: "X", parentId: .v7()), token: admin).status == .unprocessableContent)
             #expect(try await http.send(.patch, "/api/v1/categories/\(UUID.v7())", UpdateCategoryRequest(name: "Y"), token: admin).status == .notFound)
             #expect(try await http.send(.patch, "/api/v1/categories/not-a-uuid", UpdateCategoryRequest(name: "Y"), token: admin).status == .notFound)

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PlexusKitTesting
+import PostgresNIO
 @testable import PlexusKit
 import Testing
 
@@ -91,5 +93,30 @@ struct CacheAndSQLTests {
     func nestedValid() throws {
         let body = try JSONBodyDecoder.decode(Line.self, from: Data(#"{"lines":[{"id":1,"money":{"amount":2,"currency":"USD"}}],"price":{"amount":3,"currency":"USD"}}"#.utf8))
         #expect(body.lines.count == 1 && body.price?.amount == 3)
+    }
+}
+
+@Suite("Kit: database refusals are client errors")
+struct DatabaseRefusalTests {
+    @Test("an out-of-range value the database refuses is a 400, a unique violation a 409, never a 500")
+    func mapping() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let database = Database(url: url, logger: testLogger())
+        try await database.client.withRunning { client in
+            try await client.query("CREATE TABLE t (n integer UNIQUE)", logger: testLogger())
+            do {
+                try await client.query("INSERT INTO t VALUES (\(99_999_999_999))", logger: testLogger())
+                Issue.record("accepted")
+            } catch {
+                #expect(ProblemMiddleware.problem(for: error).status == .badRequest)
+            }
+            try await client.query("INSERT INTO t VALUES (1)", logger: testLogger())
+            do {
+                try await client.query("INSERT INTO t VALUES (1)", logger: testLogger())
+                Issue.record("accepted")
+            } catch {
+                #expect(ProblemMiddleware.problem(for: error).status == .conflict)
+            }
+        }
     }
 }

@@ -56,6 +56,11 @@ enum CatalogRules {
         return errors
     }
 
+    static func position(_ value: Int?) -> [FieldError] {
+        guard let value, !(0...10_000).contains(value) else { return [] }
+        return [FieldError(field: "position", code: "out_of_range", message: "Use 0 to 10000.")]
+    }
+
     static func stock(_ value: Int?, field: String) -> [FieldError] {
         guard let value else { return [] }
         return (0...maxStock).contains(value) ? [] : [FieldError(field: field, code: "out_of_range", message: "Use 0 to \(maxStock).")]
@@ -74,14 +79,14 @@ enum CatalogRules {
 extension CreateCategoryRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["name", "slug", "parentId", "position"]
     public func validate() -> [FieldError] {
-        CatalogRules.text(name, field: "name", max: 100, required: true) + CatalogRules.slug(slug)
+        CatalogRules.text(name, field: "name", max: 100, required: true) + CatalogRules.slug(slug) + CatalogRules.position(position)
     }
 }
 
 extension UpdateCategoryRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["name", "slug", "parentId", "position"]
     public func validate() -> [FieldError] {
-        CatalogRules.text(name, field: "name", max: 100, required: name != nil) + CatalogRules.slug(slug)
+        CatalogRules.text(name, field: "name", max: 100, required: name != nil) + CatalogRules.slug(slug) + CatalogRules.position(position)
     }
 }
 

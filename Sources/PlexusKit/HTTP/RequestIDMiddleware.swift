@@ -83,6 +83,17 @@ public struct ProblemMiddleware: RouterMiddleware {
             return problem(for: inner)
         }
         if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        // Safety net for client values the database refuses that no validation rule caught: a data
+        // exception (SQLSTATE class 22: out of range, malformed text) is the client's value, a unique
+        // violation a conflict with existing data. Neither is a server fault.
+        if let details = ConstraintViolation.details(of: error) {
+            if details.state.hasPrefix("22") {
+                return ProblemError(.badRequest, code: "invalid_value", detail: "A value is out of range or malformed.")
+            }
+            if details.state == "23505" {
+                return ProblemError(.conflict, code: "conflict", detail: "This conflicts with existing data.")
+            }
+        }
         if let http = error as? any HTTPResponseError {
             let status = http.status
             if status.code >= 500 { return ProblemError(.internalServerError, code: "internal_error", detail: "An unexpected error occurred.") }
