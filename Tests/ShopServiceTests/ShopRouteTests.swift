@@ -128,6 +128,9 @@ struct ShopRouteTests {
             #expect(try await harness.client.column("SELECT type FROM outbox ORDER BY created_at", as: String.self)
                     == [ShopEvent.created, ShopEvent.created, ShopEvent.updated])
             #expect(try await http.get("/api/v1/shops/me", token: owner).decode(ShopDTO.self).name == "Kestrel Outdoor")
+            let described = try await http.send(.patch, "/api/v1/shops/me", UpdateShopRequest(description: "Only the description"), token: owner)
+            #expect(try described.decode(ShopDTO.self).description == "Only the description")
+            #expect(try described.decode(ShopDTO.self).slug == "kestrel-outdoor")
             let stranger = try await harness.issuer.token()
             #expect(try await http.send(.patch, "/api/v1/shops/me", UpdateShopRequest(name: "Mine"), token: stranger).status == .notFound)
         }

@@ -59,7 +59,7 @@ struct ShopRepository: Sendable {
             try await client.withTransaction(logger: logger) { connection -> ShopDTO? in
                 guard let shop = try await Self.decode(connection.query("""
                     UPDATE shops SET name = coalesce(\(name), name), description = coalesce(\(request.description), description),
-                        slug = CASE WHEN \(name) IS NULL OR \(name) = name THEN slug ELSE \(name.map(Slug.make) ?? "") END, updated_at = now()
+                        slug = CASE WHEN \(name)::text IS NULL OR \(name)::text = name THEN slug ELSE \(name.map(Slug.make) ?? "") END, updated_at = now()
                     WHERE owner_id = \(owner) RETURNING \(unescaped: Self.columns)
                     """, logger: logger)).first else { return nil }
                 try await outbox.publish(ShopEvent.updated, ShopChanged(shopId: shop.id, ownerId: owner, name: shop.name, slug: shop.slug),
