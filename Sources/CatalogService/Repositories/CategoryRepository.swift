@@ -51,12 +51,6 @@ struct CategoryRepository: Sendable {
         return build(nil)
     }
 
-    func resolve(slug: String, logger: Logger) async throws -> UUID? {
-        let rows = try await client.query("SELECT id FROM categories WHERE slug = \(slug)", logger: logger)
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
-    }
-
     func create(_ request: CreateCategoryRequest, logger: Logger) async throws -> CategoryRecord {
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let slug = request.slug ?? Slug.make(from: name)

@@ -39,12 +39,6 @@ struct ProductRecord: Sendable {
                   FROM product_images i WHERE i.product_id = p.id), '[]')
         """
 
-    static func decode(_ rows: PostgresRowSequence, imageBase: String) async throws -> [ProductRecord] {
-        var records: [ProductRecord] = []
-        for try await row in rows { records.append(try decode(row, imageBase: imageBase)) }
-        return records
-    }
-
     static func decode(_ row: PostgresRow, imageBase: String) throws -> ProductRecord {
         let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, created, updated, images)
             = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, Date, Date, String).self)
@@ -70,7 +64,7 @@ struct ProductRecord: Sendable {
         ProductDTO(id: id, slug: slug, name: name, description: description, shopId: shopID, categoryId: categoryID, status: status,
                    attributes: attributes, images: images,
                    priceRange: PriceRange(min: Money(amount: minPrice, currency: currency), max: Money(amount: maxPrice, currency: currency)),
-                   rating: rating, variants: variants.map(\.dto), createdAt: createdAt, updatedAt: updatedAt)
+                   rating: rating, variants: variants.map { $0.dto(currency: currency) }, createdAt: createdAt, updatedAt: updatedAt)
     }
 }
 
@@ -82,22 +76,22 @@ struct VariantRecord: Sendable {
     var options: [String: String]
     var price: Int
     var compareAtPrice: Int?
-    var currency: String
     var onHand: Int
     var reserved: Int
     var createdAt: Date
     var updatedAt: Date
 
-    static let columns = "v.id, v.product_id, v.sku, v.options::text, v.price, v.compare_at_price, p.currency, v.on_hand, v.reserved, v.created_at, v.updated_at"
+    static let columns = "v.id, v.product_id, v.sku, v.options::text, v.price, v.compare_at_price, v.on_hand, v.reserved, v.created_at, v.updated_at"
 
     static func decode(_ row: PostgresRow) throws -> VariantRecord {
-        let (id, product, sku, options, price, compareAt, currency, onHand, reserved, created, updated)
-            = try row.decode((UUID, UUID, String, String, Int, Int?, String, Int, Int, Date, Date).self)
+        let (id, product, sku, options, price, compareAt, onHand, reserved, created, updated)
+            = try row.decode((UUID, UUID, String, String, Int, Int?, Int, Int, Date, Date).self)
         return VariantRecord(id: id, productID: product, sku: sku, options: decodeJSON(options), price: price, compareAtPrice: compareAt,
-                             currency: currency, onHand: onHand, reserved: reserved, createdAt: created, updatedAt: updated)
+                             onHand: onHand, reserved: reserved, createdAt: created, updatedAt: updated)
     }
 
-    var dto: VariantDTO {
+    /// The API shape; prices are in the product's currency.
+    func dto(currency: String) -> VariantDTO {
         VariantDTO(id: id, productId: productID, sku: sku, options: options, price: Money(amount: price, currency: currency),
                    compareAtPrice: compareAtPrice.map { Money(amount: $0, currency: currency) }, available: max(0, onHand - reserved),
                    createdAt: createdAt, updatedAt: updatedAt)

@@ -22,14 +22,14 @@ struct ProductRepository: Sendable {
     func detail(idOrSlug: String, logger: Logger) async throws -> ProductDTO? {
         var product: ProductRecord?
         if let id = UUID(uuidString: idOrSlug) {
-            for try await row in try await client.execute(ProductByID(id: id), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
+            for try await row in try await client.execute(ProductByID(parameter: id), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
         } else {
             guard Slug.isValid(idOrSlug) else { return nil }
-            for try await row in try await client.execute(ProductBySlug(slug: idOrSlug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
+            for try await row in try await client.execute(ProductBySlug(parameter: idOrSlug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
         }
         guard let product else { return nil }
         var variants: [VariantRecord] = []
-        for try await variant in try await client.execute(VariantsOfProduct(productID: product.id), logger: logger) { variants.append(variant) }
+        for try await variant in try await client.execute(VariantsOfProduct(parameter: product.id), logger: logger) { variants.append(variant) }
         return product.dto(variants: variants)
     }
 
