@@ -96,13 +96,14 @@ struct ProductsController: Sendable {
 
     /// Product detail: from the cache when possible; drafts only for their seller or an admin.
     func show(_ request: Request, _ context: PlexusContext) async throws -> Response {
-        let key = try context.parameters.require("id").lowercased()
+        guard let name = IDOrSlug(try context.parameters.require("id").lowercased()) else { throw ProblemError.notFound() }
+        let key = name.key
         let entry: CatalogCache.Entry
         if let cached = cache.products.get(key) {
             entry = cached
         } else {
             let generation = cache.generation
-            guard let product = try await products.detail(idOrSlug: key, logger: context.logger) else { throw ProblemError.notFound() }
+            guard let product = try await products.detail(name, logger: context.logger) else { throw ProblemError.notFound() }
             entry = CatalogCache.Entry(body: try CachedBody(json: product), id: product.id, status: product.status, shopID: product.shopId)
             cache.store(ifUnchangedSince: generation) { cache.products.set(key, entry) }
         }
@@ -115,7 +116,7 @@ struct ProductsController: Sendable {
     /// drop theirs when the change's NOTIFY arrives).
     func respond(_ id: UUID, _ context: PlexusContext, status: HTTPResponse.Status = .ok) async throws -> Response {
         cache.apply(id.uuidString)
-        guard let product = try await products.detail(idOrSlug: id.uuidString, logger: context.logger) else { throw ProblemError.notFound() }
+        guard let product = try await products.detail(.id(id), logger: context.logger) else { throw ProblemError.notFound() }
         return try Response.json(product, status: status)
     }
 

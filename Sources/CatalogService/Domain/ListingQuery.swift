@@ -8,14 +8,8 @@ struct ListingQuery: Sendable, Equatable {
         case relevance, newest, price, priceDescending = "-price", bestSelling, rating
     }
 
-    /// A category given by id or slug.
-    enum CategoryRef: Sendable, Equatable {
-        case id(UUID)
-        case slug(String)
-    }
-
     var text: String?
-    var category: CategoryRef?
+    var category: IDOrSlug?
     var shop: UUID?
     var minPrice: Int?
     var maxPrice: Int?
@@ -42,9 +36,8 @@ struct ListingQuery: Sendable, Equatable {
             if q.count > 200 { fail("q", "too_long", "Search with at most 200 characters.") } else { text = q }
         }
         if let raw = query["category"], !raw.isEmpty {
-            if let id = UUID(uuidString: raw) { category = .id(id) } else if Slug.isValid(raw) { category = .slug(raw) } else {
-                fail("category", "invalid", "Give a category id or slug.")
-            }
+            category = IDOrSlug(raw)
+            if category == nil { fail("category", "invalid", "Give a category id or slug.") }
         }
         if let raw = query["shop"], !raw.isEmpty {
             if let id = UUID(uuidString: raw) { shop = id } else { fail("shop", "invalid", "Give a shop id.") }
@@ -78,9 +71,7 @@ struct ListingQuery: Sendable, Equatable {
         if let raw = query["cursor"], !raw.isEmpty {
             if let cursor = ListingCursor(encoded: raw) { self.cursor = cursor } else { fail("cursor", "invalid_cursor", "The cursor is not valid.") }
         }
-        if !errors.isEmpty {
-            throw ProblemError(.badRequest, code: "invalid_query", detail: "The query string has problems.", errors: errors.sorted { $0.field < $1.field })
-        }
+        if !errors.isEmpty { throw ProblemError.invalidQuery(errors) }
         // Without a search text, relevance has nothing to rank by: newest first.
         if sort == .relevance && text == nil { sort = .newest }
     }

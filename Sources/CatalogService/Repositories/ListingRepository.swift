@@ -58,23 +58,18 @@ struct ListingRepository: Sendable {
 
     /// The ids of a category and all its descendants (empty for an unknown category). Cached until
     /// the tree changes.
-    func subtree(of category: ListingQuery.CategoryRef, logger: Logger) async throws -> [UUID] {
-        let key: String
+    func subtree(of category: IDOrSlug, logger: Logger) async throws -> [UUID] {
+        if let cached = cache.subtrees.get(category.key) { return cached }
         var sql = SQLBuilder("WITH RECURSIVE sub(id) AS (SELECT id FROM categories WHERE ")
         switch category {
-        case .id(let id):
-            key = id.uuidString
-            sql.append("id = \(sql.bind(id))")
-        case .slug(let slug):
-            key = slug
-            sql.append("slug = \(sql.bind(slug))")
+        case .id(let id): sql.append("id = \(sql.bind(id))")
+        case .slug(let slug): sql.append("slug = \(sql.bind(slug))")
         }
-        if let cached = cache.subtrees.get(key) { return cached }
         let generation = cache.generation
         sql.append(" UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub")
         var ids: [UUID] = []
         for try await id in try await client.query(sql.query, logger: logger).decode(UUID.self) { ids.append(id) }
-        cache.store(ifUnchangedSince: generation) { cache.subtrees.set(key, ids) }
+        cache.store(ifUnchangedSince: generation) { cache.subtrees.set(category.key, ids) }
         return ids
     }
 

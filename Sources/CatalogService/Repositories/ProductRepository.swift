@@ -19,13 +19,13 @@ struct ProductRepository: Sendable {
     // MARK: Reads
 
     /// A product and its variants by id or slug, whatever its status (the caller decides who may see it).
-    func detail(idOrSlug: String, logger: Logger) async throws -> ProductDTO? {
+    func detail(_ name: IDOrSlug, logger: Logger) async throws -> ProductDTO? {
         var product: ProductRecord?
-        if let id = UUID(uuidString: idOrSlug) {
+        switch name {
+        case .id(let id):
             for try await row in try await client.execute(ProductByID(parameter: id), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
-        } else {
-            guard Slug.isValid(idOrSlug) else { return nil }
-            for try await row in try await client.execute(ProductBySlug(parameter: idOrSlug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
+        case .slug(let slug):
+            for try await row in try await client.execute(ProductBySlug(parameter: slug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
         }
         guard let product else { return nil }
         var variants: [VariantRecord] = []

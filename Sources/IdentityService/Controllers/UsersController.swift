@@ -58,9 +58,7 @@ struct AdminController: Sendable {
         let admin = router.group("/api/v1/admin/users")
         admin.get { request, context in
             try await requireAdmin(context)
-            let query = request.queryDictionary
-            let unknown = Set(query.keys).subtracting(["q", "limit", "cursor"])
-            guard unknown.isEmpty else { throw ProblemError.badRequest("unknown_parameter", "Unknown query parameters: \(unknown.sorted().joined(separator: ", ")).") }
+            let query = try request.query(allowing: ["q", "limit", "cursor"])
             let page = try PageRequest(query: query)
             let q = query["q"].flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
             let users = try await identity.users.search(query: q, page: page, logger: context.logger)

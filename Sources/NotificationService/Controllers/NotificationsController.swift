@@ -20,8 +20,7 @@ struct NotificationsController: Sendable {
 
     func addRoutes(to router: Router<PlexusContext>) {
         router.get("/api/v1/notifications") { request, context in
-            let principal = try context.requireUser()
-            guard let userID = principal.userID else { throw ProblemError.unauthorized() }
+            let userID = try context.requireUserID()
             let page = try PageRequest(query: request.queryDictionary)
             let records = try await emails.list(userID: userID, page: page, logger: context.logger)
             return try Response.json(Page(fetched: records, limit: page.limit, id: \.id) {

@@ -8,6 +8,12 @@ extension PlexusContext {
         return id
     }
 
+    /// The signed-in user's id: 401 without a user token.
+    public func requireUserID() throws -> UUID {
+        guard let id = try requireUser().userID else { throw ProblemError.unauthorized() }
+        return id
+    }
+
     /// The client's address: the last `X-Forwarded-For` hop when the service sits behind the gateway
     /// (`trustForwardedFor`), otherwise the socket peer.
     public func clientAddress(_ request: Request, trustForwardedFor: Bool) -> String {
@@ -20,6 +26,15 @@ extension PlexusContext {
 }
 
 extension Request {
+    /// The query string as a dictionary, refusing every parameter outside `allowed` (one 400
+    /// `invalid_query` naming each).
+    public func query(allowing allowed: Set<String>) throws -> [String: String] {
+        let query = queryDictionary
+        let unknown = QueryRules.unknownParameters(query, allowed: allowed)
+        if !unknown.isEmpty { throw ProblemError.invalidQuery(unknown) }
+        return query
+    }
+
     /// Parses an `application/x-www-form-urlencoded` body (small HTML forms only).
     public func formFields(context: PlexusContext) async throws -> [String: String] {
         var request = self
@@ -32,6 +47,22 @@ extension Request {
             if let key = parts.first { fields[key] = parts.count > 1 ? parts[1] : "" }
         }
         return fields
+    }
+}
+
+/// Rules shared by every query-string parser.
+public enum QueryRules {
+    /// A field error per parameter of `query` that is not in `allowed`, sorted by name.
+    public static func unknownParameters(_ query: [String: String], allowed: Set<String>) -> [FieldError] {
+        query.keys.filter { !allowed.contains($0) }.sorted()
+            .map { FieldError(field: $0, code: "unknown_parameter", message: "Unknown query parameter.") }
+    }
+}
+
+extension ProblemError {
+    /// 400 `invalid_query` listing what is wrong with the query string.
+    public static func invalidQuery(_ errors: [FieldError]) -> ProblemError {
+        ProblemError(.badRequest, code: "invalid_query", detail: "The query string has problems.", errors: errors.sorted { $0.field < $1.field })
     }
 }
 

@@ -34,3 +34,30 @@ public enum Slug {
         return String(slug.prefix(maximumLength - 7)) + "-" + suffix
     }
 }
+
+/// A resource named by its id or by its slug, as in `/products/{idOrSlug}`.
+public enum IDOrSlug: Sendable, Equatable {
+    /// By id.
+    case id(UUID)
+    /// By slug (already valid).
+    case slug(String)
+
+    /// Reads `raw`; `nil` when it is neither a UUID nor a valid slug.
+    public init?(_ raw: String) {
+        if let id = UUID(uuidString: raw) {
+            self = .id(id)
+        } else if Slug.isValid(raw) {
+            self = .slug(raw)
+        } else {
+            return nil
+        }
+    }
+
+    /// A stable key for caches.
+    public var key: String {
+        switch self {
+        case .id(let id): id.uuidString
+        case .slug(let slug): slug
+        }
+    }
+}

@@ -13,17 +13,15 @@ struct ShopsController: Sendable {
     func addRoutes(to router: Router<PlexusContext>) {
         let group = router.group("/api/v1/shops")
         group.post { request, context in
-            let principal = try context.requireUser()
-            guard principal.emailVerified, let owner = principal.userID else {
+            let owner = try context.requireUserID()
+            guard try context.requireUser().emailVerified else {
                 throw ProblemError.forbidden("Verify your e-mail address before opening a shop.", code: "email_not_verified")
             }
             let body = try await request.decodeBody(CreateShopRequest.self, context: context)
             return try Response.json(try await shops.create(owner: owner, body, logger: context.logger), status: .created)
         }
         group.get { request, context in
-            let query = request.queryDictionary
-            let unknown = Set(query.keys).subtracting(["q", "limit", "cursor"])
-            guard unknown.isEmpty else { throw ProblemError.badRequest("unknown_parameter", "Unknown query parameters: \(unknown.sorted().joined(separator: ", ")).") }
+            let query = try request.query(allowing: ["q", "limit", "cursor"])
             let page = try PageRequest(query: query)
             let text = query["q"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
             let found = try await shops.search(text, page: page, logger: context.logger)
@@ -33,7 +31,7 @@ struct ShopsController: Sendable {
             try Response.json(try await ownShop(context))
         }
         group.patch("me") { request, context in
-            let owner = try requireOwnerID(context)
+            let owner = try context.requireUserID()
             let body = try await request.decodeBody(UpdateShopRequest.self, context: context)
             guard let shop = try await shops.update(owner: owner, body, logger: context.logger) else { throw noShop }
             return try Response.json(shop)
@@ -44,8 +42,8 @@ struct ShopsController: Sendable {
             return try Response.json(try await sales.report(shopID: shop.id, period: period, logger: context.logger))
         }
         group.get(":idOrSlug") { _, context in
-            let key = try context.parameters.require("idOrSlug").lowercased()
-            guard let shop = try await shops.find(idOrSlug: key, logger: context.logger) else { throw ProblemError.notFound() }
+            guard let name = IDOrSlug(try context.parameters.require("idOrSlug").lowercased()),
+                  let shop = try await shops.find(name, logger: context.logger) else { throw ProblemError.notFound() }
             return try Response.json(ShopPageDTO(shop: shop, products: await products(of: shop.id, context)))
         }
     }
@@ -64,13 +62,8 @@ struct ShopsController: Sendable {
 
     var noShop: ProblemError { .notFound("You have no shop yet; open one with POST /api/v1/shops.", code: "no_shop") }
 
-    func requireOwnerID(_ context: PlexusContext) throws -> UUID {
-        guard let id = try context.requireUser().userID else { throw ProblemError.unauthorized() }
-        return id
-    }
-
     func ownShop(_ context: PlexusContext) async throws -> ShopDTO {
-        guard let shop = try await shops.find(owner: try requireOwnerID(context), logger: context.logger) else { throw noShop }
+        guard let shop = try await shops.find(owner: try context.requireUserID(), logger: context.logger) else { throw noShop }
         return shop
     }
 }

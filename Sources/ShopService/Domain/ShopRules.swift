@@ -53,10 +53,7 @@ struct SalesPeriod: Equatable {
     }
 
     init(query: [String: String], now: Date = Date()) throws {
-        var errors: [FieldError] = []
-        for key in query.keys where key != "from" && key != "to" {
-            errors.append(FieldError(field: key, code: "unknown_parameter", message: "Unknown query parameter."))
-        }
+        var errors = QueryRules.unknownParameters(query, allowed: ["from", "to"])
         let today = Self.calendar.startOfDay(for: now)
         var to = today
         if let raw = query["to"] { if let day = Self.day(raw) { to = day } else { errors.append(FieldError(field: "to", code: "invalid_date", message: "Use YYYY-MM-DD.")) } }
@@ -66,7 +63,7 @@ struct SalesPeriod: Equatable {
             if from > to { errors.append(FieldError(field: "from", code: "invalid_range", message: "from is after to.")) }
             else if to.timeIntervalSince(from) > 366 * 86_400 { errors.append(FieldError(field: "from", code: "too_long", message: "Ask for at most 366 days.")) }
         }
-        if !errors.isEmpty { throw ProblemError(.badRequest, code: "invalid_query", detail: "The query string has problems.", errors: errors) }
+        if !errors.isEmpty { throw ProblemError.invalidQuery(errors) }
         self.from = from
         self.to = to
     }

@@ -69,12 +69,13 @@ struct ShopRepository: Sendable {
         }
     }
 
-    func find(idOrSlug: String, logger: Logger) async throws -> ShopDTO? {
-        if let id = UUID(uuidString: idOrSlug) {
-            return try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM shops WHERE id = \(id)", logger: logger)).first
+    func find(_ name: IDOrSlug, logger: Logger) async throws -> ShopDTO? {
+        switch name {
+        case .id(let id):
+            try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM shops WHERE id = \(id)", logger: logger)).first
+        case .slug(let slug):
+            try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM shops WHERE slug = \(slug)", logger: logger)).first
         }
-        guard Slug.isValid(idOrSlug) else { return nil }
-        return try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM shops WHERE slug = \(idOrSlug)", logger: logger)).first
     }
 
     func find(owner: UUID, logger: Logger) async throws -> ShopDTO? {
