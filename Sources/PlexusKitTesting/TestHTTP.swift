@@ -43,3 +43,36 @@ public enum TestHeaders {
         return fields
     }
 }
+
+extension TestClientProtocol {
+    /// Sends `body` as JSON with `method`, with a bearer token when given.
+    public func send(_ method: HTTPRequest.Method, _ uri: String, _ body: some Encodable, token: String? = nil,
+                     headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token, extra: headers), body: .json(body)) { $0 }
+    }
+
+    /// Sends a raw JSON string (for bodies no Swift type can express: explicit nulls, wrong types).
+    public func sendRaw(_ method: HTTPRequest.Method, _ uri: String, _ body: String, token: String? = nil) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token), body: .raw(body)) { $0 }
+    }
+
+    /// `POST` with a JSON body.
+    public func post(_ uri: String, _ body: some Encodable, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await send(.post, uri, body, token: token, headers: headers)
+    }
+
+    /// `PATCH` with a JSON body.
+    public func patch(_ uri: String, _ body: some Encodable, token: String?) async throws -> TestResponse {
+        try await send(.patch, uri, body, token: token)
+    }
+
+    /// `GET`.
+    public func get(_ uri: String, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token, extra: headers)) { $0 }
+    }
+
+    /// `DELETE`.
+    public func delete(_ uri: String, token: String?) async throws -> TestResponse {
+        try await execute(uri: uri, method: .delete, headers: TestHeaders.json(token: token)) { $0 }
+    }
+}

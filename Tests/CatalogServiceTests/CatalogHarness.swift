@@ -88,22 +88,6 @@ func product(_ name: String, category: UUID, sku: String, price: Int = 1999, sto
 }
 
 extension TestClientProtocol {
-    func send(_ method: HTTPRequest.Method, _ uri: String, _ body: some Encodable, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token, extra: headers), body: .json(body)) { $0 }
-    }
-
-    func sendRaw(_ method: HTTPRequest.Method, _ uri: String, _ body: String, token: String? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token), body: .raw(body)) { $0 }
-    }
-
-    func get(_ uri: String, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token, extra: headers)) { $0 }
-    }
-
-    func delete(_ uri: String, token: String?) async throws -> TestResponse {
-        try await execute(uri: uri, method: .delete, headers: TestHeaders.json(token: token)) { $0 }
-    }
-
     /// Creates a product as `token` and returns it (expecting 201).
     func create(_ request: CreateProductRequest, token: String) async throws -> ProductDTO {
         let response = try await send(.post, "/api/v1/products", request, token: token)

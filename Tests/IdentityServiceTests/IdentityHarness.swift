@@ -44,22 +44,6 @@ struct IdentityHarness: Sendable {
 let strongPassword = "correct horse battery"
 
 extension TestClientProtocol {
-    func post(_ uri: String, _ body: some Encodable, token: String? = nil, headers: [HTTPField.Name: String] = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: .post, headers: TestHeaders.json(token: token, extra: headers), body: .json(body)) { $0 }
-    }
-
-    func get(_ uri: String, token: String? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token)) { $0 }
-    }
-
-    func patch(_ uri: String, _ body: some Encodable, token: String?) async throws -> TestResponse {
-        try await execute(uri: uri, method: .patch, headers: TestHeaders.json(token: token), body: .json(body)) { $0 }
-    }
-
-    func delete(_ uri: String, token: String?) async throws -> TestResponse {
-        try await execute(uri: uri, method: .delete, headers: TestHeaders.json(token: token)) { $0 }
-    }
-
     /// Registers, verifies and signs in a user; returns its token pair.
     func signUp(_ harness: IdentityHarness, email: String, password: String = strongPassword, name: String = "Test User") async throws -> TokenPair {
         let registered = try await post("/api/v1/auth/register", RegisterRequest(email: email, password: password, name: name))

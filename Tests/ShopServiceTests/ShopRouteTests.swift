@@ -32,16 +32,6 @@ struct ShopHarness: Sendable {
     }
 }
 
-extension TestClientProtocol {
-    func send(_ method: HTTPRequest.Method, _ uri: String, _ body: some Encodable, token: String? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: method, headers: TestHeaders.json(token: token), body: .json(body)) { $0 }
-    }
-
-    func get(_ uri: String, token: String? = nil) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get, headers: TestHeaders.json(token: token)) { $0 }
-    }
-}
-
 @Suite("Shop routes")
 struct ShopRouteTests {
     @Test("a verified user opens one shop; the event for identity and catalog is in the outbox")
