@@ -94,8 +94,10 @@ import Testing
             let next = try JSON.decoder.decode(TokenPair.self, from: Data(buffer: reply.body))
             refreshToken.value = next.refreshToken
             sellerToken.value = next.accessToken
-            let me = try await get(gateway + "/api/v1/users/me", token: next.accessToken)
-            return try JSON.decoder.decode(UserDTO.self, from: Data(buffer: me.body)).roles.contains(.seller)
+            // The token itself must carry the role (the user record may have it a moment before a token does).
+            let claims = next.accessToken.split(separator: ".").dropFirst().first.flatMap { Data(base64URLEncoded: $0) }
+            struct Claims: Decodable { var roles: [String] }
+            return try claims.map { try JSONDecoder().decode(Claims.self, from: $0).roles.contains(Role.seller.rawValue) } ?? false
         }
         #expect(promoted)
 
