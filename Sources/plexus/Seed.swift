@@ -43,13 +43,23 @@ enum DemoSeeder {
     ]
 
     static func run(urls: [ServiceName: DatabaseURL], seed: UInt64, products: Int, currency: String, logger: Logger) async throws -> [String] {
+        let accounts = [
+            "admin     admin@plexus.local / plexus-admin-2026",
+            "customer  customer@plexus.local / plexus-customer-2026",
+            "seller    seller@plexus.local / \(sellerPassword)  (shop \"\(shops[0].0)\"; seller2…\(shops.count)@plexus.local likewise)",
+        ]
+        let catalog = urls[.catalog]!.makeClient(maxConnections: 2, logger: logger)
+        // A second `up --demo` leaves everything as it is: no password re-hashing, no ended sessions.
+        guard try await catalog.withRunning({ try await CatalogService.isEmpty(client: $0, logger: logger) }) else {
+            return accounts + ["demo data already present; left as it is"]
+        }
         let started = ContinuousClock.now
         let identity = urls[.identity]!.makeClient(maxConnections: 2, logger: logger)
-        let (admin, customer, sellers) = try await identity.withRunning { client in
-            let admin = try await IdentityService.createUser(email: "admin@plexus.local", password: "plexus-admin-2026", name: "Demo Admin",
-                                                             roles: [.admin], client: client, bcryptCost: 10, logger: logger)
-            let customer = try await IdentityService.createUser(email: "customer@plexus.local", password: "plexus-customer-2026", name: "Demo Customer",
-                                                                roles: [.customer], client: client, bcryptCost: 10, logger: logger)
+        let sellers = try await identity.withRunning { client in
+            _ = try await IdentityService.createUser(email: "admin@plexus.local", password: "plexus-admin-2026", name: "Demo Admin",
+                                                     roles: [.admin], client: client, bcryptCost: 10, logger: logger)
+            _ = try await IdentityService.createUser(email: "customer@plexus.local", password: "plexus-customer-2026", name: "Demo Customer",
+                                                     roles: [.customer], client: client, bcryptCost: 10, logger: logger)
             var sellers: [UUID] = []
             for index in shops.indices {
                 let email = index == 0 ? "seller@plexus.local" : "seller\(index + 1)@plexus.local"
@@ -57,24 +67,18 @@ enum DemoSeeder {
                                                                 roles: [.seller], client: client, bcryptCost: 10, logger: logger)
                 sellers.append(user.id)
             }
-            return (admin, customer, sellers)
+            return sellers
         }
         let shopClient = urls[.shop]!.makeClient(maxConnections: 2, logger: logger)
         let demoShops = try await shopClient.withRunning { client in
             try await ShopService.seedDemoShops(client: client, owners: zip(sellers, shops).map { ($0, $1.0, $1.1) }, logger: logger)
         }
-        let catalog = urls[.catalog]!.makeClient(maxConnections: 2, logger: logger)
-        let summary = try await catalog.withRunning { client in
+        let summary = try await urls[.catalog]!.makeClient(maxConnections: 2, logger: logger).withRunning { client in
             try await CatalogService.seedDemo(client: client, shops: demoShops, seed: seed, count: products, currency: currency, logger: logger)
         }
         let elapsed = ContinuousClock.now - started
-        let catalogLine = summary.map { "catalogue \($0.products) products, \($0.variants) variants, \($0.categories) categories (seed \(seed), \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))))" }
-            ?? "catalogue already present; left as it is"
-        return [
-            "admin     \(admin.email) / plexus-admin-2026",
-            "customer  \(customer.email) / plexus-customer-2026",
-            "seller    seller@plexus.local / \(sellerPassword)  (shop \"\(shops[0].0)\"; seller2…\(shops.count)@plexus.local likewise)",
-            catalogLine,
-        ]
+        return accounts + [summary.map {
+            "catalogue \($0.products) products, \($0.variants) variants, \($0.categories) categories (seed \(seed), \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds]))))"
+        } ?? "catalogue already present; left as it is"]
     }
 }

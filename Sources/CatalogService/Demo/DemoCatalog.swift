@@ -24,6 +24,11 @@ struct DemoRows {
 }
 
 extension CatalogService {
+    /// Whether the catalogue has no products yet (the demo seeder's precondition).
+    public static func isEmpty(client: PostgresClient, logger: Logger) async throws -> Bool {
+        try await client.query("SELECT NOT EXISTS (SELECT 1 FROM products)", logger: logger).decode(Bool.self).reduce(true) { $0 && $1 }
+    }
+
     /// Creates the demo catalogue (category tree, `count` published products with variants, stock
     /// and placeholder images over `shops`) deterministically from `seed`, with a few bulk
     /// statements. Returns `nil` when the catalogue already has products.

@@ -21,12 +21,6 @@ struct SalesRepository: Sendable {
         for try await (day, revenue, orders, units) in dayRows.decode((String, Int, Int, Int).self) {
             days.append(.init(date: day, revenue: Money(amount: revenue, currency: currency), orders: orders, units: units))
         }
-        let totals = try await client.query("""
-            SELECT coalesce(sum(revenue), 0)::bigint, count(DISTINCT order_id)::int, coalesce(sum(quantity), 0)::int
-            FROM sales_lines WHERE shop_id = \(shopID) AND paid_at >= \(start) AND paid_at < \(end) AND currency = \(currency)
-            """, logger: logger)
-        var revenue = 0, orders = 0, units = 0
-        for try await (r, o, u) in totals.decode((Int, Int, Int).self) { (revenue, orders, units) = (r, o, u) }
         var top: [SalesReportDTO.TopProduct] = []
         let topRows = try await client.query("""
             SELECT product_id, (array_agg(product_name ORDER BY paid_at DESC))[1], sum(quantity)::int, sum(revenue)::bigint
@@ -36,7 +30,10 @@ struct SalesRepository: Sendable {
         for try await (product, name, quantity, amount) in topRows.decode((UUID, String, Int, Int).self) {
             top.append(.init(productId: product, productName: name, units: quantity, revenue: Money(amount: amount, currency: currency)))
         }
+        // Totals are the days' sums: an order is paid at one moment, so it falls on exactly one day
+        // and the per-day distinct order counts add up to the period's.
         return SalesReportDTO(from: SalesPeriod.format(period.from), to: SalesPeriod.format(period.to),
-                              revenue: Money(amount: revenue, currency: currency), orders: orders, units: units, days: days, topProducts: top)
+                              revenue: Money(amount: days.reduce(0) { $0 + $1.revenue.amount }, currency: currency),
+                              orders: days.reduce(0) { $0 + $1.orders }, units: days.reduce(0) { $0 + $1.units }, days: days, topProducts: top)
     }
 }
