@@ -50,7 +50,7 @@ struct Up: AsyncParsableCommand {
             try writeEnvFile(environment, to: base.appendingPathComponent("env"))
 
             var demoLines: [String] = []
-            if demo { demoLines = try await seedDemo(databaseBase: databaseBase, logger: logger) }
+            if demo { demoLines = try await seedDemo(databaseBase: databaseBase, currency: reader.string("PLEXUS_CURRENCY", default: "USD"), logger: logger) }
 
             let supervisor = Supervisor(executable: Bundle.main.executableURL!, environment: environment)
             for service in Topology.services { supervisor.start(service) }
@@ -67,10 +67,10 @@ struct Up: AsyncParsableCommand {
         say("stopped")
     }
 
-    func seedDemo(databaseBase: DatabaseURL, logger: Logger) async throws -> [String] {
+    func seedDemo(databaseBase: DatabaseURL, currency: String, logger: Logger) async throws -> [String] {
         var urls: [ServiceName: DatabaseURL] = [:]
         for service in Topology.databaseServices { urls[service] = databaseBase.with(database: service.databaseName) }
-        return try await DemoSeeder.run(urls: urls, seed: 2026, products: 1000, currency: ProcessInfo.processInfo.environment["PLEXUS_CURRENCY"] ?? "USD", logger: logger)
+        return try await DemoSeeder.run(urls: urls, seed: 2026, products: 1000, currency: currency, logger: logger)
     }
 
     /// A service's port: `PLEXUS_<SERVICE>_PORT` or its default.
