@@ -20,13 +20,13 @@ struct ServiceRow {
 let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-    ], resources: ["Migrations"]),
+    ], resources: ["Migrations"], testsUse: ["Notification"]),
     ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
-    ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
-    ServiceRow(name: "Gateway", hasAPI: false, uses: ["Identity", "Notification"], extra: []),
+    ServiceRow(name: "Gateway", hasAPI: false, uses: [], extra: []),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -47,6 +47,7 @@ let kitDependencies: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
     .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "Tracing", package: "swift-distributed-tracing"),
 ]
 
 var targets: [Target] = [
@@ -95,17 +96,20 @@ for row in serviceTable {
 let allServiceTargets: [Target.Dependency] = serviceTable.map { .target(name: "\($0.name)Service") }
 
 targets += [
+    // The one list of services the CLI and the system tests iterate (its rows mirror the table above).
+    .target(name: "PlexusRegistry", dependencies: allServiceTargets + ["PlexusKit"], swiftSettings: swiftSettings),
     .executableTarget(
         name: "plexus",
         dependencies: allServiceTargets + [
             "PlexusKit",
+            "PlexusRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "IdentityAPI", "CatalogAPI", "ShopAPI"],
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI"],
         swiftSettings: swiftSettings
     ),
 ]
@@ -129,6 +133,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.6.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

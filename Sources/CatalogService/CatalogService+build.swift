@@ -4,71 +4,62 @@ import Hummingbird
 import Logging
 import PlexusKit
 import PostgresNIO
-import ServiceLifecycle
 import ShopAPI
 
 /// Catalog: categories, products, variants, stock and reservations, search.
-public enum CatalogService {
-    /// Catalog's own migrations (after the kit's).
+public enum CatalogService: PlexusService {
+    public static let name = ServiceName.catalog
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("catalog", bundle: .module) }
     }
+    public static let consumes = ShopEvent.all
+    public static let callees = [ServiceName.shop]
+    public static let publicRoutes = [PublicRoute("/api/v1/categories"), PublicRoute("/api/v1/products"), PublicRoute("/api/v1/variants")]
 
-    /// The router plus the services that must run beside it (the cache's invalidation listener).
-    public struct Parts {
-        /// The router.
-        public let router: Router<PlexusContext>
-        /// Long-running companions: run them in the application's service group.
-        public let services: [any Service]
+    /// The periodic job that returns the stock of lapsed reservations.
+    static let expireReservations = JobKind<NoPayload>("catalog.expire_reservations")
+
+    public static func loadConfiguration(reader: inout ConfigReader) throws -> CatalogConfiguration {
+        try CatalogConfiguration.load(reader: &reader)
     }
 
-    /// Builds the router over a running database client. `shops` is the fallback used when a
-    /// seller's shop event has not arrived yet (nil: events only).
-    public static func buildRouter(configuration: CatalogConfiguration, database: Database, verifier: any AccessTokenVerifier,
-                                   shops: ShopClient?, logger: Logger) async throws -> Parts {
-        let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: try migrations, logger: logger))
-        let client = database.client
+    /// The router, the cache's invalidation listener, the shop subscriptions and the reservation sweep.
+    public static func build(configuration: CatalogConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
+        let client = environment.db.client
+        let logger = environment.logger
+        let router = environment.makeRouter(migrations: try migrations)
         let cache = CatalogCache(capacity: configuration.cacheSize, ttl: configuration.cacheTTL)
-        let directory = ShopDirectory(client: client, shops: shops)
-        let tokens = await ServiceTokens(serviceName: "catalog", secret: configuration.common.internalSecret)
+        let directory = ShopDirectory(client: client, shops: configuration.askShopService ? ShopClient(environment.connection(to: .shop)) : nil)
         router.add(middleware: IdempotencyMiddleware(client: client))
-        EventConsumer(client: client, handlers: directory.eventHandlers).addRoute(to: router, tokens: tokens)
         CategoriesController(categories: CategoryRepository(client: client), cache: cache, maxAge: configuration.publicMaxAge).addRoutes(to: router)
         ProductsController(
             products: ProductRepository(client: client, imageBase: configuration.common.publicURL),
             listing: ListingRepository(client: client, imageBase: configuration.common.publicURL, currency: configuration.currency, cache: cache),
             directory: directory, cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
         ).addRoutes(to: router)
-        ReservationsController(reservations: ReservationRepository(client: client), tokens: tokens, defaultHold: configuration.reservationHold)
-            .addRoutes(to: router)
-        return Parts(router: router, services: [cache.invalidator(client: client, logger: logger)])
-    }
-
-    /// The job worker: lapses reservations nobody settled.
-    public static func worker(database: Database, logger: Logger) -> JobWorker {
-        let reservations = ReservationRepository(client: database.client)
-        let expire: JobHandler = { _, logger in
+        let reservations = ReservationRepository(client: client)
+        ReservationsController(reservations: reservations, tokens: environment.tokens, defaultHold: configuration.reservationHold).addRoutes(to: router)
+        let expire = JobRegistration.on(expireReservations) { _, _, logger in
             var lapsed = 0
             repeat {
                 lapsed = try await reservations.expire(logger: logger)
                 if lapsed > 0 { logger.info("reservations lapsed", metadata: ["count": .stringConvertible(lapsed)]) }
             } while lapsed >= 500
         }
-        return JobWorker(client: database.client, handlers: [expireReservationsKind: expire],
-                         periodic: [PeriodicJob(kind: expireReservationsKind, interval: .seconds(30))], logger: logger)
+        return ServiceParts(router: router, subscriptions: directory.subscriptions, jobs: [expire],
+                            periodic: [PeriodicJob(expireReservations, every: .seconds(30))],
+                            companions: [cache.invalidator(client: client, logger: logger)])
     }
 
-    /// The periodic job that returns the stock of lapsed reservations.
-    public static let expireReservationsKind = "catalog.expire_reservations"
-
-    /// Builds the whole service.
-    public static func buildApplication(configuration: CatalogConfiguration, verifier: any AccessTokenVerifier, shops: ShopClient?,
-                                        logger: Logger) async throws -> some ApplicationProtocol {
-        let database = Database(url: configuration.common.database, logger: logger)
-        let parts = try await buildRouter(configuration: configuration, database: database, verifier: verifier, shops: shops, logger: logger)
-        var services: [any Service] = [database.client] + parts.services
-        if configuration.runWorkers { services.append(worker(database: database, logger: logger)) }
-        return ServiceRuntime.makeApplication(router: parts.router, name: "catalog", host: configuration.common.host,
-                                              port: configuration.common.port, services: services, logger: logger)
+    /// The demo catalogue over the shops the shop service seeded.
+    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {
+        let started = ContinuousClock.now
+        guard let summary = try await seedDemo(client: client, shops: demo[ShopDemo.shops] ?? [], seed: demo.seed, count: max(1, demo.products),
+                                               currency: demo.currency, logger: logger) else {
+            demo.report("catalogue already present; left as it is")
+            return
+        }
+        let elapsed = (ContinuousClock.now - started).formatted(.units(allowed: [.seconds, .milliseconds]))
+        demo.report("catalogue \(summary.products) products, \(summary.variants) variants, \(summary.categories) categories (seed \(demo.seed), \(elapsed))")
     }
 }

@@ -20,21 +20,10 @@ public struct GatewayRoute: Sendable, Equatable {
         self.strictLimit = strictLimit
     }
 
-    /// The public routes of the services that exist. A table, not code per route: a new service adds rows.
-    public static let table: [GatewayRoute] = [
-        GatewayRoute("/api/v1/auth", .identity, strictLimit: true),
-        GatewayRoute("/api/v1/users", .identity),
-        GatewayRoute("/api/v1/admin/users", .identity),
-        GatewayRoute("/.well-known/jwks.json", .identity),
-        GatewayRoute("/verify-email", .identity, strictLimit: true),
-        GatewayRoute("/reset-password", .identity, strictLimit: true),
-        GatewayRoute("/api/v1/categories", .catalog),
-        GatewayRoute("/api/v1/products", .catalog),
-        GatewayRoute("/api/v1/variants", .catalog),
-        GatewayRoute("/api/v1/shops", .shop),
-        GatewayRoute("/api/v1/notifications", .notification),
-        GatewayRoute("/dev/mailbox", .notification, developmentOnly: true),
-    ]
+    /// The routes the services declare (``PlexusService/publicRoutes``), longest prefix first.
+    public static func routes(of topology: Topology) -> [GatewayRoute] {
+        topology.gatewayRoutes.map { GatewayRoute($0.route.prefix, $0.service, developmentOnly: $0.route.developmentOnly, strictLimit: $0.route.strictLimit) }
+    }
 }
 
 /// The gateway's configuration.
@@ -44,10 +33,10 @@ public struct GatewayRoute: Sendable, Equatable {
 /// `PLEXUS_GATEWAY_MAX_BODY_BYTES` (10 MiB); `PLEXUS_GATEWAY_UPSTREAM_TIMEOUT` (seconds, 30);
 /// `PLEXUS_CORS_ORIGINS` (comma-separated origins, or `*`; none by default);
 /// `PLEXUS_GATEWAY_TRUST_FORWARDED_FOR` (false: take the client address from the socket).
-public struct GatewayConfiguration: Sendable {
+public struct GatewayConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
-    /// Routes.
+    /// Routes (from the topology when empty).
     public var routes: [GatewayRoute]
     /// General limit.
     public var rateLimit: RateLimit
@@ -63,7 +52,7 @@ public struct GatewayConfiguration: Sendable {
     public var trustForwardedFor: Bool
 
     /// Creates a configuration.
-    public init(common: CommonConfiguration, routes: [GatewayRoute] = GatewayRoute.table, rateLimit: RateLimit = RateLimit(perSecond: 50, burst: 100),
+    public init(common: CommonConfiguration, routes: [GatewayRoute] = [], rateLimit: RateLimit = RateLimit(perSecond: 50, burst: 100),
                 authRateLimit: RateLimit = RateLimit(perSecond: 2, burst: 10), maxBodyBytes: Int = 10 << 20,
                 upstreamTimeout: Duration = .seconds(30), corsOrigins: [String] = [], trustForwardedFor: Bool = false) {
         self.common = common

@@ -1,13 +1,26 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import IdentityAPI
 import Logging
 import PlexusKit
 import ServiceLifecycle
 
 /// The gateway: one public entry point in front of every service.
-public enum GatewayService {
+public enum GatewayService: PlexusService {
+    public static let name = ServiceName.gateway
+    public static let usesDatabase = false
+
+    public static func loadConfiguration(reader: inout ConfigReader) throws -> GatewayConfiguration {
+        try GatewayConfiguration.load(reader: &reader)
+    }
+
+    /// The proxy over the routes the topology declares (unless the configuration names its own).
+    public static func build(configuration: GatewayConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
+        var configuration = configuration
+        if configuration.routes.isEmpty { configuration.routes = GatewayRoute.routes(of: environment.topology) }
+        return ServiceParts(router: buildRouter(configuration: configuration, http: environment.http.http, verifier: environment.verifier, logger: environment.logger))
+    }
+
     /// Builds the router. The token verifier is normally identity's JWKS through `IdentityClient`.
     public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> Router<PlexusContext> {
         _ = Observability.registry
@@ -45,13 +58,5 @@ public enum GatewayService {
             for await (name, state) in group { result[name] = state }
             return result
         }
-    }
-
-    /// Builds the gateway application.
-    public static func buildApplication(configuration: GatewayConfiguration, http: HTTPClient, logger: Logger) -> some ApplicationProtocol {
-        let identity = IdentityClient(client: ServiceClient(http: http), baseURL: configuration.common.serviceURLs[.identity] ?? "http://127.0.0.1:8081")
-        let router = buildRouter(configuration: configuration, http: http, verifier: identity.tokenVerifier(logger: logger), logger: logger)
-        return ServiceRuntime.makeApplication(router: router, name: "gateway", host: configuration.common.host, port: configuration.common.port,
-                                              services: [], logger: logger)
     }
 }

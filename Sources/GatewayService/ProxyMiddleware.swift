@@ -40,6 +40,7 @@ struct ProxyMiddleware: RouterMiddleware {
             outbound.headers.add(name: field.name.canonicalName, value: field.value)
         }
         outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.requestID)
+        if let trace = RequestTrace.current { outbound.headers.replaceOrAdd(name: "traceparent", value: trace.traceparent) }
         let peer = context.peerAddress ?? "unknown"
         outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: request.headers[.xForwardedFor].map { "\($0), \(peer)" } ?? peer)
         if request.method != .get, request.method != .head {

@@ -1,18 +1,20 @@
 import Foundation
+import PlexusKit
 
 /// Event types identity publishes through its outbox.
 public enum IdentityEvent {
-    /// A user registered (payload ``UserRegistered``).
-    public static let userRegistered = "identity.user_registered"
-    /// A verification e-mail should be sent (payload ``EmailTokenIssued``).
-    public static let verificationRequested = "identity.verification_requested"
-    /// A password-reset e-mail should be sent (payload ``EmailTokenIssued``).
-    public static let passwordResetRequested = "identity.password_reset_requested"
-    /// A password was changed or reset (payload ``PasswordChanged``).
-    public static let passwordChanged = "identity.password_changed"
+    /// A user registered.
+    public static let userRegistered = EventType("identity.user_registered", publisher: .identity, payload: UserRegistered.self)
+    /// A verification e-mail should be sent.
+    public static let verificationRequested = EventType("identity.verification_requested", publisher: .identity, payload: EmailTokenIssued.self)
+    /// A password-reset e-mail should be sent.
+    public static let passwordResetRequested = EventType("identity.password_reset_requested", publisher: .identity, payload: EmailTokenIssued.self)
+    /// A password was changed or reset.
+    public static let passwordChanged = EventType("identity.password_changed", publisher: .identity, payload: PasswordChanged.self)
 
     /// Every type identity publishes.
-    public static let all: Set<String> = [userRegistered, verificationRequested, passwordResetRequested, passwordChanged]
+    public static let all: [EventDescriptor] = [userRegistered.descriptor, verificationRequested.descriptor,
+                                                passwordResetRequested.descriptor, passwordChanged.descriptor]
 }
 
 /// `identity.user_registered`.

@@ -7,7 +7,7 @@ import PlexusKit
 /// required), `PLEXUS_IDENTITY_PREVIOUS_PUBLIC_KEYS` (`kid:base64url,…`, keys still accepted after a
 /// rotation), `PLEXUS_IDENTITY_BCRYPT_COST` (12), `PLEXUS_IDENTITY_ACCESS_TOKEN_TTL` (900 s),
 /// `PLEXUS_IDENTITY_REFRESH_TOKEN_TTL` (30 days).
-public struct IdentityConfiguration: Sendable {
+public struct IdentityConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
     /// The signing keys.
@@ -18,31 +18,22 @@ public struct IdentityConfiguration: Sendable {
     public var accessTokenTTL: Int
     /// Refresh token lifetime in seconds.
     public var refreshTokenTTL: Int
-    /// Who receives identity's events.
-    public var subscribers: [Subscriber]
-    /// Run the job worker inside `serve`.
-    public var runWorkers: Bool
     /// Take the client address from `X-Forwarded-For` (set by the gateway) for per-IP throttling.
     public var trustForwardedFor: Bool
 
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, signingKeys: SigningKeyRing, bcryptCost: Int = 12, accessTokenTTL: Int = 900,
-                refreshTokenTTL: Int = 30 * 86400, subscribers: [Subscriber] = [], runWorkers: Bool = true, trustForwardedFor: Bool = true) {
+                refreshTokenTTL: Int = 30 * 86400, trustForwardedFor: Bool = true) {
         self.common = common
         self.signingKeys = signingKeys
         self.bcryptCost = bcryptCost
         self.accessTokenTTL = accessTokenTTL
         self.refreshTokenTTL = refreshTokenTTL
-        self.subscribers = subscribers
-        self.runWorkers = runWorkers
         self.trustForwardedFor = trustForwardedFor
     }
 
-    /// Identity's outbox: its events go to the configured subscribers.
-    public var outbox: Outbox { Outbox(source: "identity", subscribers: subscribers) }
-
     /// Reads the configuration from `reader`, throwing with every missing key listed.
-    public static func load(reader: inout ConfigReader, subscribers: [Subscriber], runWorkers: Bool) throws -> IdentityConfiguration {
+    public static func load(reader: inout ConfigReader) throws -> IdentityConfiguration {
         let common = CommonConfiguration(service: .identity, reader: &reader)
         let encodedKey = reader.require("PLEXUS_IDENTITY_SIGNING_KEY")
         let previous = reader.optional("PLEXUS_IDENTITY_PREVIOUS_PUBLIC_KEYS")
@@ -56,6 +47,6 @@ public struct IdentityConfiguration: Sendable {
             throw ConfigurationError(missing: [], malformed: ["PLEXUS_IDENTITY_SIGNING_KEY (expected kid:base64url)"])
         }
         return IdentityConfiguration(common: common, signingKeys: keys, bcryptCost: min(max(cost, 4), 31), accessTokenTTL: accessTTL,
-                                     refreshTokenTTL: refreshTTL, subscribers: subscribers, runWorkers: runWorkers, trustForwardedFor: trust)
+                                     refreshTokenTTL: refreshTTL, trustForwardedFor: trust)
     }
 }

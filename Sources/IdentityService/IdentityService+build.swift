@@ -4,54 +4,41 @@ import IdentityAPI
 import Logging
 import PlexusKit
 import PostgresNIO
-import ServiceLifecycle
+import ShopAPI
 
 /// Identity: users, credentials, sessions, e-mail verification, password resets, addresses.
-public enum IdentityService {
-    /// Identity's own migrations (after the kit's).
+public enum IdentityService: PlexusService {
+    public static let name = ServiceName.identity
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("identity", bundle: .module) }
     }
+    public static let consumes = [ShopEvent.created.descriptor]
+    public static let publishes = IdentityEvent.all
+    public static let publicRoutes = [
+        PublicRoute("/api/v1/auth", strictLimit: true), PublicRoute("/api/v1/users"), PublicRoute("/api/v1/admin/users"),
+        PublicRoute(IdentityPaths.jwks), PublicRoute("/verify-email", strictLimit: true), PublicRoute("/reset-password", strictLimit: true),
+    ]
 
-    /// Builds the router over a running database client.
-    public static func buildRouter(configuration: IdentityConfiguration, database: Database, logger: Logger) async throws -> Router<PlexusContext> {
-        let identity = try await Identity(client: database.client, configuration: configuration)
+    public static func loadConfiguration(reader: inout ConfigReader) throws -> IdentityConfiguration {
+        try IdentityConfiguration.load(reader: &reader)
+    }
+
+    /// The router over a running database. Access tokens are verified against identity's own
+    /// key ring, not fetched from itself.
+    public static func build(configuration: IdentityConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
+        let database = environment.db
+        let identity = try await Identity(client: database.client, configuration: configuration, outbox: environment.outbox)
         let keys = configuration.signingKeys
-        let verifier = JWKSVerifier(logger: logger) { keys.jwks }
-        let migrations = try Self.migrations
-        let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: migrations, logger: logger))
+        let verifier = JWKSVerifier(logger: environment.logger) { keys.jwks }
+        let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: try migrations, logger: environment.logger))
         // Sign-in responses carry tokens: they are never stored for replay.
         router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
-        let tokens = await ServiceTokens(serviceName: "identity", secret: configuration.common.internalSecret)
-        EventConsumer(client: database.client, handlers: ShopEventHandlers.handlers).addRoute(to: router, tokens: tokens)
         let flows = AuthFlows(identity: identity)
         AuthController(flows: flows, identity: identity).addRoutes(to: router)
         UsersController(identity: identity).addRoutes(to: router)
         AdminController(identity: identity).addRoutes(to: router)
         PagesController(flows: flows).addRoutes(to: router)
-        return router
-    }
-
-    /// Builds the whole service: HTTP server, database pool and (optionally) the job worker that
-    /// delivers identity's events.
-    public static func buildApplication(configuration: IdentityConfiguration, http: ServiceClient, logger: Logger) async throws -> some ApplicationProtocol {
-        let database = Database(url: configuration.common.database, logger: logger)
-        let router = try await buildRouter(configuration: configuration, database: database, logger: logger)
-        var services: [any Service] = [database.client]
-        if configuration.runWorkers {
-            services.append(try await worker(configuration: configuration, database: database, http: http, logger: logger))
-        }
-        return ServiceRuntime.makeApplication(router: router, name: "identity", host: configuration.common.host,
-                                              port: configuration.common.port, services: services, logger: logger)
-    }
-
-    /// The job worker alone (for `plexus work identity`).
-    public static func worker(configuration: IdentityConfiguration, database: Database, http: ServiceClient, logger: Logger) async throws -> JobWorker {
-        let tokens = await ServiceTokens(serviceName: "identity", secret: configuration.common.internalSecret)
-        let outbox = configuration.outbox
-        return JobWorker(client: database.client,
-                         handlers: [Outbox.deliveryKind: outbox.deliveryHandler(client: database.client, http: http, tokens: tokens)],
-                         logger: logger)
+        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions)
     }
 
     /// Creates (or updates) a verified user with `role`: `plexus admin create-user` and `up --demo`.

@@ -7,7 +7,7 @@ import PlexusKit
 /// `/dev/mailbox`) or `smtp` (production default), with `PLEXUS_SMTP_HOST`, `PLEXUS_SMTP_PORT` (587),
 /// `PLEXUS_SMTP_SECURITY` (`starttls` | `tls` | `none`), `PLEXUS_SMTP_USERNAME`, `PLEXUS_SMTP_PASSWORD`,
 /// and `PLEXUS_MAIL_FROM` (`Plexus <no-reply@localhost>`).
-public struct NotificationConfiguration: Sendable {
+public struct NotificationConfiguration: ServiceConfiguration {
     /// How mail leaves.
     public enum Transport: Sendable, Equatable {
         /// Stored in the database and shown by the dev mailbox.
@@ -31,19 +31,16 @@ public struct NotificationConfiguration: Sendable {
     public var transport: Transport
     /// The sender.
     public var from: MailAddress
-    /// Run the job worker inside `serve`.
-    public var runWorkers: Bool
 
     /// Creates a configuration directly.
-    public init(common: CommonConfiguration, transport: Transport, from: MailAddress = MailAddress("no-reply@localhost", name: "Plexus"), runWorkers: Bool = true) {
+    public init(common: CommonConfiguration, transport: Transport, from: MailAddress = MailAddress("no-reply@localhost", name: "Plexus")) {
         self.common = common
         self.transport = transport
         self.from = from
-        self.runWorkers = runWorkers
     }
 
     /// Reads the configuration, listing every missing key.
-    public static func load(reader: inout ConfigReader, runWorkers: Bool) throws -> NotificationConfiguration {
+    public static func load(reader: inout ConfigReader) throws -> NotificationConfiguration {
         let common = CommonConfiguration(service: .notification, reader: &reader)
         let transportName = reader.string("PLEXUS_NOTIFICATION_TRANSPORT", default: common.mode.isDevelopment ? "mailbox" : "smtp")
         let fromAddress = reader.string("PLEXUS_MAIL_FROM", default: "no-reply@localhost")
@@ -59,6 +56,6 @@ public struct NotificationConfiguration: Sendable {
             _ = reader.require("PLEXUS_NOTIFICATION_TRANSPORT=smtp (the mailbox exists only in development mode)")
         }
         try reader.finish()
-        return NotificationConfiguration(common: common, transport: transport, from: MailAddress(fromAddress, name: fromName), runWorkers: runWorkers)
+        return NotificationConfiguration(common: common, transport: transport, from: MailAddress(fromAddress, name: fromName))
     }
 }

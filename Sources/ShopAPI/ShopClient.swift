@@ -11,22 +11,18 @@ public enum ShopPaths {
 
 /// A typed client for the shop service's internal routes.
 public struct ShopClient: Sendable {
-    let client: ServiceClient
-    let baseURL: String
-    let tokens: ServiceTokens
+    let connection: ServiceConnection
 
-    /// Creates a client for the shop service at `baseURL`, authenticating with `tokens`.
-    public init(client: ServiceClient, baseURL: String, tokens: ServiceTokens) {
-        self.client = client
-        self.baseURL = baseURL
-        self.tokens = tokens
+    /// Creates a client over a connection to the shop service.
+    public init(_ connection: ServiceConnection) {
+        self.connection = connection
     }
 
     /// The shop `userID` owns, or `nil`; throws a 503 problem when the shop service cannot answer.
     public func shop(ownedBy userID: UUID, logger: Logger) async throws -> ShopChanged? {
         var headers = HTTPHeaders()
-        headers.add(name: "Authorization", value: "Bearer \(try await tokens.issue())")
-        let response = try await client.send(upstream: "shop", method: .GET, url: baseURL + ShopPaths.byOwner(userID),
+        headers.add(name: "Authorization", value: try connection.authorization())
+        let response = try await connection.http.send(upstream: "shop", method: .GET, url: connection.baseURL + ShopPaths.byOwner(userID),
                                              headers: headers, deadline: .seconds(3), logger: logger)
         switch response.status.code {
         case 200: return try response.decode(ShopChanged.self)

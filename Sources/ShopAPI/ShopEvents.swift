@@ -1,14 +1,21 @@
 import Foundation
+import PlexusKit
 
 /// Event types the shop service publishes.
 public enum ShopEvent {
-    /// A shop was opened (payload ``ShopChanged``); identity grants its owner the `seller` role.
-    public static let created = "shop.created"
-    /// A shop's name or slug changed (payload ``ShopChanged``).
-    public static let updated = "shop.updated"
+    /// A shop was opened; identity grants its owner the `seller` role.
+    public static let created = EventType("shop.created", publisher: .shop, payload: ShopChanged.self)
+    /// A shop's name or slug changed.
+    public static let updated = EventType("shop.updated", publisher: .shop, payload: ShopChanged.self)
 
     /// Every type the shop service publishes.
-    public static let all: Set<String> = [created, updated]
+    public static let all: [EventDescriptor] = [created.descriptor, updated.descriptor]
+}
+
+/// Demo data the shop service seeds, for the services seeded after it.
+public enum ShopDemo {
+    /// The demo shops with their owners.
+    public static let shops = DemoKey<[ShopChanged]>("shop.shops")
 }
 
 /// `shop.created` and `shop.updated`.

@@ -19,10 +19,8 @@ struct Admin: AsyncParsableCommand {
             let reader = ConfigReader()
             let logger = bootstrapLogging(reader: reader, service: .identity)
             guard let role = Role(rawValue: role) else { throw ValidationError("role must be customer, seller or admin") }
-            guard let url = databaseURL(for: .identity, reader: reader) else {
-                throw ValidationError("set PLEXUS_IDENTITY_DATABASE_URL or PLEXUS_DATABASE_URL (with `plexus up` running, see .plexus/env)")
-            }
-            _ = try await migrate(.identity, url: url, logger: logger)
+            let url = try databaseURL(for: .identity, reader: reader)
+            _ = try await migrate(IdentityService.self, url: url, logger: logger)
             let client = url.makeClient(maxConnections: 2, logger: logger)
             let user = try await client.withRunning { client in
                 try await IdentityService.createUser(email: email, password: password, name: name, roles: [role], client: client, bcryptCost: 12, logger: logger)

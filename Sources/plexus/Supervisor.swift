@@ -12,14 +12,19 @@ final class Supervisor: Sendable {
     }
 
     let executable: URL
+    let services: [ServiceName]
     let environment: [String: String]
+    let own: [ServiceName: [String: String]]
     let children = NIOLockedValueBox<[ServiceName: Child]>([:])
     let stopping = NIOLockedValueBox(false)
     static let colours = [36, 35, 33, 32, 34, 31]
 
-    init(executable: URL, environment: [String: String]) {
+    /// `environment` goes to every child, `own[service]` only to that service's.
+    init(executable: URL, services: [ServiceName], environment: [String: String], own: [ServiceName: [String: String]]) {
         self.executable = executable
+        self.services = services
         self.environment = environment
+        self.own = own
     }
 
     func start(_ service: ServiceName, restarts: Int = 0) {
@@ -27,8 +32,8 @@ final class Supervisor: Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", service.rawValue]
-        process.environment = environment
-        let colour = Self.colours[(Topology.services.firstIndex(of: service) ?? 0) % Self.colours.count]
+        process.environment = environment.merging(own[service] ?? [:]) { _, mine in mine }
+        let colour = Self.colours[(services.firstIndex(of: service) ?? 0) % Self.colours.count]
         let prefix = "\u{1B}[\(colour)m\(service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))|\u{1B}[0m "
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -1,9 +1,9 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import IdentityService
 import Logging
 import PlexusKit
+import PlexusRegistry
 
 /// `plexus up`: the whole system on one machine, in development mode.
 struct Up: AsyncParsableCommand {
@@ -32,28 +32,30 @@ struct Up: AsyncParsableCommand {
             databaseBase = server.adminURL
         }
         do {
-            for service in Topology.databaseServices {
-                let url = databaseBase.with(database: service.databaseName)
-                let applied = try await migrate(service, url: url, logger: logger)
-                if applied > 0 { say("\(service.rawValue): applied \(applied) migration(s)") }
+            for service in ServiceRegistry.services where service.usesDatabase {
+                let applied = try await migrate(service, url: databaseBase.with(database: service.name.databaseName), logger: logger)
+                if applied > 0 { say("\(service.name.rawValue): applied \(applied) migration(s)") }
             }
-            let secrets = try DevelopmentSecrets.load(from: base.appendingPathComponent("secrets"))
-            var environment = ProcessInfo.processInfo.environment
+            let services = ServiceRegistry.topology.services
+            let secrets = try DevelopmentSecrets.load(from: base.appendingPathComponent("secrets"), services: services.filter { $0 != .gateway })
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasSuffix("_SERVICE_KEY") }
             environment["PLEXUS_MODE"] = "development"
             environment["PLEXUS_DATABASE_URL"] = databaseBase.with(database: "plexus").urlString
-            environment["PLEXUS_INTERNAL_SECRET"] = secrets.internalSecret
             environment["PLEXUS_IDENTITY_SIGNING_KEY"] = secrets.signingKey
+            environment["PLEXUS_SERVICE_PUBLIC_KEYS"] = try secrets.publicKeys()
             environment["PLEXUS_PUBLIC_URL"] = reader.optional("PLEXUS_PUBLIC_URL") ?? "http://localhost:\(port(of: .gateway, reader))"
-            for service in Topology.services {
+            for service in services {
                 environment[service.environmentPrefix + "URL"] = "http://127.0.0.1:\(port(of: service, reader))"
             }
-            try writeEnvFile(environment, to: base.appendingPathComponent("env"))
+            try writeEnvFile(environment, serviceKeys: secrets.serviceKeys, to: base.appendingPathComponent("env"))
 
             var demoLines: [String] = []
             if demo { demoLines = try await seedDemo(databaseBase: databaseBase, currency: reader.string("PLEXUS_CURRENCY", default: "USD"), logger: logger) }
 
-            let supervisor = Supervisor(executable: Bundle.main.executableURL!, environment: environment)
-            for service in Topology.services { supervisor.start(service) }
+            // Each child holds only its own service key: one compromised process cannot speak as another.
+            let supervisor = Supervisor(executable: Bundle.main.executableURL!, services: services, environment: environment,
+                                        own: secrets.serviceKeys.mapValues { [$0.key: $0.value] })
+            for service in services { supervisor.start(service) }
             await waitForGateway(port: port(of: .gateway, reader))
             printBanner(demoLines, reader: reader)
             await ShutdownSignal.wait()
@@ -69,7 +71,7 @@ struct Up: AsyncParsableCommand {
 
     func seedDemo(databaseBase: DatabaseURL, currency: String, logger: Logger) async throws -> [String] {
         var urls: [ServiceName: DatabaseURL] = [:]
-        for service in Topology.databaseServices { urls[service] = databaseBase.with(database: service.databaseName) }
+        for service in ServiceRegistry.topology.databaseServices { urls[service] = databaseBase.with(database: service.databaseName) }
         return try await DemoSeeder.run(urls: urls, seed: 2026, products: 1000, currency: currency, logger: logger)
     }
 
@@ -91,7 +93,7 @@ struct Up: AsyncParsableCommand {
         let gateway = port(of: .gateway, reader)
         var lines = ["", "Plexus is up (development mode).", "  gateway       http://localhost:\(gateway)",
                      "  dev mailbox   http://localhost:\(gateway)/dev/mailbox"]
-        for service in Topology.services where service != .gateway {
+        for service in ServiceRegistry.topology.services where service != .gateway {
             lines.append("  \(service.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) http://127.0.0.1:\(port(of: service, reader))")
         }
         if !demoLines.isEmpty { lines += ["", "Demo data:"] + demoLines.map { "  " + $0 } }
@@ -99,9 +101,13 @@ struct Up: AsyncParsableCommand {
         say(lines.joined(separator: "\n"))
     }
 
-    func writeEnvFile(_ environment: [String: String], to url: URL) throws {
-        let keys = ["PLEXUS_MODE", "PLEXUS_DATABASE_URL", "PLEXUS_INTERNAL_SECRET", "PLEXUS_IDENTITY_SIGNING_KEY"]
-        let text = keys.compactMap { key in environment[key].map { "export \(key)='\($0)'" } }.joined(separator: "\n") + "\n"
+    /// `.plexus/env`, for running `plexus` commands against the development system (the
+    /// developer's file, mode 600: it holds every service's key).
+    func writeEnvFile(_ environment: [String: String], serviceKeys: [ServiceName: (key: String, value: String)], to url: URL) throws {
+        let keys = ["PLEXUS_MODE", "PLEXUS_DATABASE_URL", "PLEXUS_IDENTITY_SIGNING_KEY", "PLEXUS_SERVICE_PUBLIC_KEYS"]
+        let lines = keys.compactMap { key in environment[key].map { "export \(key)='\($0)'" } }
+            + serviceKeys.values.sorted { $0.key < $1.key }.map { "export \($0.key)='\($0.value)'" }
+        let text = lines.joined(separator: "\n") + "\n"
         try text.write(to: url, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
     }
@@ -111,12 +117,20 @@ func say(_ text: String) {
     FileHandle.standardError.write(Data("\u{1B}[1mplexus\u{1B}[0m \(text)\n".utf8))
 }
 
-/// Development secrets, generated once and kept under `.plexus/secrets/` so restarts keep sessions.
+/// Development secrets, generated once and kept under `.plexus/secrets/` so restarts keep sessions:
+/// identity's signing key and one service key per service.
 struct DevelopmentSecrets {
-    var internalSecret: String
     var signingKey: String
+    /// Each service's `PLEXUS_<SERVICE>_SERVICE_KEY` setting.
+    var serviceKeys: [ServiceName: (key: String, value: String)]
 
-    static func load(from directory: URL) throws -> DevelopmentSecrets {
+    /// `PLEXUS_SERVICE_PUBLIC_KEYS`: every service's public key.
+    func publicKeys() throws -> String {
+        try serviceKeys.sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.key.rawValue):\(try ServiceKeys.publicKey(ofEncoded: $0.value.value))" }.joined(separator: ",")
+    }
+
+    static func load(from directory: URL, services: [ServiceName]) throws -> DevelopmentSecrets {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func secret(_ name: String, _ make: () -> String) throws -> String {
             let file = directory.appendingPathComponent(name)
@@ -128,8 +142,11 @@ struct DevelopmentSecrets {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
             return value
         }
-        return DevelopmentSecrets(internalSecret: try secret("internal-secret") { RandomToken.hex(bytes: 32) },
-                                  signingKey: try secret("identity-signing-key") { SigningKeyRing.generateEncoded() })
+        var serviceKeys: [ServiceName: (key: String, value: String)] = [:]
+        for service in services {
+            serviceKeys[service] = (service.environmentPrefix + "SERVICE_KEY", try secret("\(service.rawValue)-service-key") { ServiceKeys.generatePrivateKey() })
+        }
+        return DevelopmentSecrets(signingKey: try secret("identity-signing-key") { SigningKeyRing.generateEncoded() }, serviceKeys: serviceKeys)
     }
 }
 

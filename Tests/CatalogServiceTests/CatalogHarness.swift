@@ -12,8 +12,6 @@ import PostgresNIO
 import ShopAPI
 import Testing
 
-let internalSecret = String(repeating: "c", count: 32)
-
 /// A real catalog router over a fresh database cloned from the migrated template.
 struct CatalogHarness: Sendable {
     let client: PostgresClient
@@ -25,9 +23,7 @@ struct CatalogHarness: Sendable {
     var cacheListening: Bool { invalidator?.isListening ?? false }
 
     static func configuration(_ url: DatabaseURL, cacheSize: Int = 1000) -> CatalogConfiguration {
-        let common = CommonConfiguration(service: .catalog, mode: .development, port: 0, databaseURL: url, internalSecret: internalSecret,
-                                         publicURL: "http://localhost:8080")
-        return CatalogConfiguration(common: common, cacheSize: cacheSize, reservationHold: 900)
+        CatalogConfiguration(common: .test(.catalog, database: url), cacheSize: cacheSize, reservationHold: 900, askShopService: false)
     }
 
     static func makeDatabase() async throws -> DatabaseURL {
@@ -42,12 +38,12 @@ struct CatalogHarness: Sendable {
         let issuer = try issuer ?? TestIssuer()
         let database = Database(url: url, maxConnections: 60, logger: testLogger())
         return try await database.client.withRunning { client in
-            let parts = try await CatalogService.buildRouter(configuration: configuration(url, cacheSize: cacheSize), database: database,
-                                                             verifier: issuer.verifier, shops: nil, logger: testLogger())
-            let invalidator = parts.services.compactMap { $0 as? CacheInvalidator }.first
+            let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration(url, cacheSize: cacheSize), database: database,
+                                                        verifier: issuer.verifier).parts
+            let invalidator = parts.companions.compactMap { $0 as? CacheInvalidator }.first
             let harness = CatalogHarness(client: client, url: url, issuer: issuer, invalidator: invalidator)
             let app = Application(router: parts.router)
-            return try await withServices(parts.services) {
+            return try await withServices(parts.companions) {
                 try await app.test(.router) { http in try await body(harness, http) }
             }
         }
@@ -60,8 +56,8 @@ struct CatalogHarness: Sendable {
     func openShop(_ http: any TestClientProtocol, name: String = "Shop \(UUID().uuidString.prefix(6))") async throws -> (token: String, shop: UUID) {
         let owner = UUID.v7()
         let shop = UUID.v7()
-        let event = EventEnvelope(type: ShopEvent.created, source: "shop", data: ShopChanged(shopId: shop, ownerId: owner, name: name, slug: Slug.make(from: name)))
-        let serviceToken = try await ServiceTokens(serviceName: "shop", secret: internalSecret).issue()
+        let event = EventEnvelope(ShopEvent.created, data: ShopChanged(shopId: shop, ownerId: owner, name: name, slug: Slug.make(from: name)))
+        let serviceToken = try TestServiceKeys.token(from: .shop, to: .catalog)
         let delivered = try await http.execute(uri: "/internal/events", method: .post, headers: TestHeaders.json(token: serviceToken), body: .json(event)) { $0 }
         #expect(delivered.status == .ok)
         return (try await issuer.token(user: owner, roles: [.customer, .seller]), shop)
@@ -75,7 +71,7 @@ struct CatalogHarness: Sendable {
     }
 
     func serviceToken() async throws -> String {
-        try await ServiceTokens(serviceName: "order", secret: internalSecret).issue()
+        try TestServiceKeys.token(from: .order, to: .catalog)
     }
 }
 

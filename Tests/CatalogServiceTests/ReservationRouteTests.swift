@@ -136,9 +136,11 @@ struct ReservationRouteTests {
             try await harness.client.query("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = \(order)", logger: testLogger())
             let database = Database(url: harness.url, logger: testLogger())
             try await database.client.withRunning { _ in
-                let worker = CatalogService.worker(database: database, logger: testLogger())
+                let assembled = try await TestServices.assemble(CatalogService.self, configuration: CatalogHarness.configuration(harness.url), database: database,
+                                                                verifier: harness.issuer.verifier)
+                let worker = TestServices.worker(CatalogService.self, assembled)
                 try await worker.schedulePeriodic()
-                try await harness.client.query("UPDATE jobs SET run_at = now() WHERE kind = \(CatalogService.expireReservationsKind)", logger: testLogger())
+                try await harness.client.query("UPDATE jobs SET run_at = now() WHERE kind = 'catalog.expire_reservations'", logger: testLogger())
                 #expect(try await worker.runOnce() >= 1)
             }
             #expect(try await stock(harness, a) == [3, 0])

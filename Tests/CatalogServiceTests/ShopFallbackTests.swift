@@ -20,10 +20,9 @@ struct ShopFallbackTests {
         let shopURL = try await TestPostgres.shared.makeDatabase(try ShopService.migrations.filter { $0.component != "kit" })
         let shopDatabase = Database(url: shopURL, logger: testLogger())
         try await shopDatabase.client.withRunning { _ in
-            let common = CommonConfiguration(service: .shop, mode: .development, port: 0, databaseURL: shopURL, internalSecret: internalSecret,
-                                             publicURL: "http://localhost:8080")
-            let shopRouter = try await ShopService.buildRouter(configuration: ShopConfiguration(common: common), database: shopDatabase,
-                                                               verifier: issuer.verifier, catalog: nil, logger: testLogger())
+            let shopConfiguration = ShopConfiguration(common: .test(.shop, database: shopURL), showProducts: false)
+            let shopRouter = try await TestServices.assemble(ShopService.self, configuration: shopConfiguration, database: shopDatabase,
+                                                             verifier: issuer.verifier).parts.router
             try await withLiveServer(shopRouter) { port in
                 let owner = UUID.v7()
                 let token = try await issuer.token(user: owner, roles: [.customer, .seller])
@@ -40,10 +39,11 @@ struct ShopFallbackTests {
                 let catalogURL = try await CatalogHarness.makeDatabase()
                 let catalogDatabase = Database(url: catalogURL, logger: testLogger())
                 try await catalogDatabase.client.withRunning { client in
-                    let shops = ShopClient(client: ServiceClient(http: .plexus), baseURL: "http://127.0.0.1:\(port)",
-                                           tokens: await ServiceTokens(serviceName: "catalog", secret: internalSecret))
-                    let parts = try await CatalogService.buildRouter(configuration: CatalogHarness.configuration(catalogURL), database: catalogDatabase,
-                                                                     verifier: issuer.verifier, shops: shops, logger: testLogger())
+                    var configuration = CatalogHarness.configuration(catalogURL)
+                    configuration.askShopService = true
+                    configuration.common.serviceURLs[.shop] = "http://127.0.0.1:\(port)"
+                    let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration, database: catalogDatabase,
+                                                                verifier: issuer.verifier).parts
                     try await Application(router: parts.router).test(.router) { http in
                         let harness = CatalogHarness(client: client, url: catalogURL, issuer: issuer, invalidator: nil)
                         let category = try await harness.category(http, "Decor")

@@ -35,9 +35,9 @@ func gatewayConfiguration(identityURL: String, authBurst: Double = 10, maxBody: 
     var urls: [ServiceName: String] = [:]
     urls[.identity] = identityURL
     urls[.notification] = "http://127.0.0.1:1"
-    let common = CommonConfiguration(service: .gateway, mode: .development, port: 0, databaseURL: nil, internalSecret: String(repeating: "g", count: 32),
-                                     publicURL: "http://localhost:8080", serviceURLs: urls)
-    return GatewayConfiguration(common: common, authRateLimit: RateLimit(perSecond: 0.01, burst: authBurst), maxBodyBytes: maxBody,
+    let routes = [GatewayRoute("/api/v1/auth", .identity, strictLimit: true), GatewayRoute("/api/v1/users", .identity),
+                  GatewayRoute("/api/v1/notifications", .notification)]
+    return GatewayConfiguration(common: .test(.gateway, database: nil, serviceURLs: urls), routes: routes, authRateLimit: RateLimit(perSecond: 0.01, burst: authBurst), maxBodyBytes: maxBody,
                                 upstreamTimeout: .seconds(5), corsOrigins: ["https://shop.example"])
 }
 

@@ -17,7 +17,7 @@ import Testing
             #expect(user.emailVerified == false && user.roles == [.customer])
             #expect(try await harness.latestToken(IdentityEvent.verificationRequested, for: "ann@example.com") != nil)
             let jobs = try await harness.client.query("SELECT count(*)::int FROM jobs WHERE kind = 'outbox.deliver'", logger: harness.logger)
-            for try await count in jobs.decode(Int.self) { #expect(count == 2, "user_registered and verification_requested") }
+            for try await count in jobs.decode(Int.self) { #expect(count == 1, "verification_requested to notification (nobody consumes user_registered)") }
             // the password is stored as a bcrypt hash, never in clear
             let hashes = try await harness.client.column("SELECT password_hash FROM users", as: String.self)
             #expect(hashes.count == 1 && hashes.allSatisfy { $0.hasPrefix("$2") && !$0.contains(strongPassword) })

@@ -6,6 +6,7 @@ import IdentityAPI
 import IdentityService
 import Logging
 import NIOCore
+import NotificationService
 import PlexusKit
 import PlexusKitTesting
 import PostgresNIO
@@ -20,20 +21,20 @@ struct IdentityHarness: Sendable {
         let url = try await TestPostgres.shared.makeDatabase(try IdentityService.migrations.filter { $0.component != "kit" })
         let database = Database(url: url, maxConnections: 30, logger: testLogger())
         return try await database.client.withRunning { client in
-            let common = CommonConfiguration(service: .identity, mode: .development, port: 0, databaseURL: url,
-                                             internalSecret: String(repeating: "s", count: 32), publicURL: "http://localhost:8080")
-            let configuration = IdentityConfiguration(common: common, signingKeys: try SigningKeyRing(encoded: SigningKeyRing.generateEncoded()),
-                                                      bcryptCost: 4, subscribers: [Subscriber(name: "notification", baseURL: "http://127.0.0.1:1", eventTypes: IdentityEvent.all)])
-            let router = try await IdentityService.buildRouter(configuration: configuration, database: database, logger: testLogger())
+            let configuration = IdentityConfiguration(common: .test(.identity, database: url),
+                                                      signingKeys: try SigningKeyRing(encoded: SigningKeyRing.generateEncoded()), bcryptCost: 4)
+            // notification's declarations make it the subscriber of identity's e-mail events
+            let parts = try await TestServices.assemble(IdentityService.self, configuration: configuration, database: database,
+                                                        topology: Topology([IdentityService.self, NotificationService.self])).parts
             let harness = IdentityHarness(client: client)
-            return try await Application(router: router).test(.router) { http in try await body(harness, http) }
+            return try await Application(router: parts.router).test(.router) { http in try await body(harness, http) }
         }
     }
 
     /// The token in the newest e-mail link of `type` sent to `email`, read from the outbox.
-    func latestToken(_ type: String, for email: String) async throws -> String? {
+    func latestToken(_ type: EventType<EmailTokenIssued>, for email: String) async throws -> String? {
         let rows = try await client.query("""
-            SELECT payload->'data'->>'actionURL' FROM outbox WHERE type = \(type) AND lower(payload->'data'->>'email') = lower(\(email))
+            SELECT payload->'data'->>'actionURL' FROM outbox WHERE type = \(type.name) AND lower(payload->'data'->>'email') = lower(\(email))
             ORDER BY created_at DESC, id DESC LIMIT 1
             """, logger: logger)
         for try await url in rows.decode(String.self) { return URLComponents(string: url)?.queryItems?.first { $0.name == "token" }?.value }

@@ -15,9 +15,8 @@ struct ShopEventTests {
             let pair = try await http.signUp(harness, email: "seller@example.com")
             let me = try await http.get("/api/v1/users/me", token: pair.accessToken).decode(UserDTO.self)
             #expect(me.roles == [.customer])
-            let event = EventEnvelope(type: ShopEvent.created, source: "shop",
-                                      data: ShopChanged(shopId: .v7(), ownerId: me.id, name: "Seller Shop", slug: "seller-shop"))
-            let service = try await ServiceTokens(serviceName: "shop", secret: String(repeating: "s", count: 32)).issue()
+            let event = EventEnvelope(ShopEvent.created, data: ShopChanged(shopId: .v7(), ownerId: me.id, name: "Seller Shop", slug: "seller-shop"))
+            let service = try TestServiceKeys.token(from: .shop, to: .identity)
 
             // act
             let first = try await http.execute(uri: "/internal/events", method: .post, headers: TestHeaders.json(token: service), body: .json(event)) { $0 }
@@ -33,6 +32,28 @@ struct ShopEventTests {
             // only services may deliver events
             let forged = try await http.execute(uri: "/internal/events", method: .post, headers: TestHeaders.json(token: pair.accessToken), body: .json(event)) { $0 }
             #expect(forged.status == .unauthorized)
+        }
+    }
+
+    @Test("only the publishers of identity's subscriptions may deliver, with a token for identity")
+    func scopedServiceTokens() async throws {
+        try await IdentityHarness.with { _, http in
+            // setup
+            let event = EventEnvelope(ShopEvent.created, data: ShopChanged(shopId: .v7(), ownerId: .v7(), name: "S", slug: "s"))
+            func deliver(_ token: String) async throws -> TestResponse {
+                try await http.execute(uri: "/internal/events", method: .post, headers: TestHeaders.json(token: token), body: .json(event)) { $0 }
+            }
+            // act
+            let notGranted = try await deliver(try TestServiceKeys.token(from: .catalog, to: .identity))
+            let wrongAudience = try await deliver(try TestServiceKeys.token(from: .shop, to: .catalog))
+            let impostor = ServiceTokens(keys: try ServiceKeys(service: .shop, encodedPrivateKey: ServiceKeys.generatePrivateKey(), encodedPublicKeys: ""))
+            let forged = try await deliver(try impostor.token(for: .identity))
+            let granted = try await deliver(try TestServiceKeys.token(from: .shop, to: .identity))
+            // expect
+            #expect(notGranted.status == .forbidden && notGranted.text.contains("caller_not_granted"))
+            #expect(wrongAudience.status == .forbidden && wrongAudience.text.contains("wrong_audience"))
+            #expect(forged.status == .unauthorized, "a key that is not shop's cannot speak as shop")
+            #expect(granted.status == .ok)
         }
     }
 }

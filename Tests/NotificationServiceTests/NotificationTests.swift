@@ -11,8 +11,6 @@ import PlexusKitTesting
 import PostgresNIO
 import Testing
 
-let secret = String(repeating: "n", count: 40)
-
 /// A real notification router over a fresh database; `transport` decides mailbox or SMTP.
 func withNotification<T: Sendable>(
     transport: NotificationConfiguration.Transport = .mailbox, mode: RuntimeMode = .development,
@@ -21,18 +19,17 @@ func withNotification<T: Sendable>(
     let url = try await TestPostgres.shared.makeDatabase(try NotificationService.migrations.filter { $0.component != "kit" })
     let database = Database(url: url, logger: testLogger())
     return try await database.client.withRunning { client in
-        let common = CommonConfiguration(service: .notification, mode: mode, port: 0, databaseURL: url, internalSecret: secret, publicURL: "http://localhost:8080")
+        var common = CommonConfiguration.test(.notification, database: url)
+        common.mode = mode
         let configuration = NotificationConfiguration(common: common, transport: transport)
-        let ring = try SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
-        let verifier = JWKSVerifier(logger: testLogger()) { ring.jwks }
-        let router = try await NotificationService.buildRouter(configuration: configuration, database: database, verifier: verifier, logger: testLogger())
-        let worker = NotificationService.worker(configuration: configuration, database: database, logger: testLogger())
-        return try await Application(router: router).test(.router) { http in try await body(client, worker, http) }
+        let assembled = try await TestServices.assemble(NotificationService.self, configuration: configuration, database: database, verifier: try TestIssuer().verifier)
+        let worker = TestServices.worker(NotificationService.self, assembled)
+        return try await Application(router: assembled.parts.router).test(.router) { http in try await body(client, worker, http) }
     }
 }
 
 func verificationEvent(email: String, id: UUID = .v7()) -> EventEnvelope<EmailTokenIssued> {
-    EventEnvelope(id: id, type: IdentityEvent.verificationRequested, source: "identity",
+    EventEnvelope(id: id, IdentityEvent.verificationRequested,
                   data: EmailTokenIssued(userId: .v7(), email: email, name: "Ann <b>", actionURL: "http://localhost:8080/verify-email?token=abc&x=1",
                                          expiresAt: Date().addingTimeInterval(86400)))
 }
@@ -44,7 +41,7 @@ func deliver(_ event: some Encodable, _ http: any TestClientProtocol, token: Str
 @Suite struct NotificationEventTests {
     @Test func aVerificationEventBecomesOneMailEvenWhenDeliveredTwice() async throws {
         try await withNotification { client, worker, http in
-            let token = try await ServiceTokens(serviceName: "identity", secret: secret).issue()
+            let token = try TestServiceKeys.token(from: .identity, to: .notification)
             let event = verificationEvent(email: "ann@example.com")
             // act
             #expect(try await deliver(event, http, token: token).status == .ok)
@@ -85,8 +82,8 @@ func deliver(_ event: some Encodable, _ http: any TestClientProtocol, token: Str
         defer { server.stop() }
         let smtp = SMTPConfiguration(host: "127.0.0.1", port: server.port, security: .startTLS, username: "user", password: "secret", verifyCertificates: false)
         try await withNotification(transport: .smtp(smtp)) { client, worker, http in
-            let token = try await ServiceTokens(serviceName: "identity", secret: secret).issue()
-            let reset = EventEnvelope(type: IdentityEvent.passwordResetRequested, source: "identity",
+            let token = try TestServiceKeys.token(from: .identity, to: .notification)
+            let reset = EventEnvelope(IdentityEvent.passwordResetRequested,
                                       data: EmailTokenIssued(userId: .v7(), email: "bob@example.com", name: "Bob", actionURL: "http://localhost:8080/reset-password?token=t",
                                                              expiresAt: Date().addingTimeInterval(3600)))
             #expect(try await deliver(reset, http, token: token).status == .ok)
@@ -102,7 +99,7 @@ func deliver(_ event: some Encodable, _ http: any TestClientProtocol, token: Str
     @Test func anUnreachableSMTPServerIsRetriedAndTheStateRecorded() async throws {
         let smtp = SMTPConfiguration(host: "127.0.0.1", port: try EmbeddedPostgres.freePort(), security: .none, timeout: .seconds(2))
         try await withNotification(transport: .smtp(smtp)) { client, worker, http in
-            let token = try await ServiceTokens(serviceName: "identity", secret: secret).issue()
+            let token = try TestServiceKeys.token(from: .identity, to: .notification)
             #expect(try await deliver(verificationEvent(email: "c@example.com"), http, token: token).status == .ok)
             try await worker.runOnce()
             let rows = try await client.query("""

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PlexusKit
+@testable import PlexusKit
 import PlexusKitTesting
 import PostgresNIO
 import Testing
@@ -60,7 +60,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
         try await withKitDatabase { client in
             let logger = testLogger()
             let seen = Counter()
-            let worker = JobWorker(client: client, handlers: ["test.ok": { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger)
+            let worker = JobWorker(client: client, jobs: [JobRegistration(kind: "test.ok") { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger)
             try await JobQueue.enqueue(kind: "test.ok", payload: Payload(n: 7), client: client, logger: logger)
             #expect(try await worker.runOnce() == 1)
             #expect(await seen.values == [7])
@@ -73,7 +73,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
             let logger = testLogger()
             var options = JobWorkerOptions()
             options.backoff = Backoff(base: .seconds(30), cap: .seconds(60))
-            let worker = JobWorker(client: client, handlers: ["test.fail": { _, _ in throw TestFailure() }], options: options, logger: logger)
+            let worker = JobWorker(client: client, jobs: [JobRegistration(kind: "test.fail") { _, _ in throw TestFailure() }], options: options, logger: logger)
             try await JobQueue.enqueue(kind: "test.fail", payload: Payload(n: 1), options: JobOptions(maxAttempts: 2), client: client, logger: logger)
             // first attempt fails: back to pending, scheduled at least 15 s later (half the 30 s ceiling)
             #expect(try await worker.runOnce() == 1)
@@ -94,7 +94,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
             // a worker claims the job with a short lease and "dies" (never completes it)
             let claimed = try await JobQueue.claim(kinds: ["test.crash"], limit: 1, lease: .seconds(2), workerID: "dead-worker", client: client, logger: logger)
             #expect(claimed.count == 1)
-            let survivor = JobWorker(client: client, handlers: ["test.crash": { _, _ in }], logger: logger)
+            let survivor = JobWorker(client: client, jobs: [JobRegistration(kind: "test.crash") { _, _ in }], logger: logger)
             #expect(try await survivor.runOnce() == 0, "the lease still holds")
             try await Task.sleep(for: .milliseconds(2200))
             #expect(try await survivor.runOnce() == 1)
@@ -108,7 +108,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
             let logger = testLogger()
             for n in 0..<40 { try await JobQueue.enqueue(kind: "test.count", payload: Payload(n: n), client: client, logger: logger) }
             let seen = Counter()
-            let workers = (0..<4).map { _ in JobWorker(client: client, handlers: ["test.count": { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger) }
+            let workers = (0..<4).map { _ in JobWorker(client: client, jobs: [JobRegistration(kind: "test.count") { job, _ in await seen.add(try job.decode(Payload.self).n) }], logger: logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in workers { group.addTask { while try await worker.runOnce() > 0 {} } }
                 try await group.waitForAll()
@@ -120,8 +120,8 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
     @Test func periodicJobsAreEnqueuedOncePerSlot() async throws {
         try await withKitDatabase { client in
             let logger = testLogger()
-            let a = JobWorker(client: client, handlers: ["test.tick": { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
-            let b = JobWorker(client: client, handlers: ["test.tick": { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
+            let a = JobWorker(client: client, jobs: [JobRegistration(kind: "test.tick") { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
+            let b = JobWorker(client: client, jobs: [JobRegistration(kind: "test.tick") { _, _ in }], periodic: [PeriodicJob(kind: "test.tick", interval: .seconds(3600))], logger: logger)
             let now = Date()
             try await a.schedulePeriodic(now: now)
             try await b.schedulePeriodic(now: now)
@@ -135,7 +135,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
             let seen = Counter()
             var options = JobWorkerOptions()
             options.pollInterval = .seconds(30) // only NOTIFY can wake it in time
-            let worker = JobWorker(client: client, handlers: ["test.wake": { job, _ in await seen.add(try job.decode(Payload.self).n) }], options: options, logger: logger)
+            let worker = JobWorker(client: client, jobs: [JobRegistration(kind: "test.wake") { job, _ in await seen.add(try job.decode(Payload.self).n) }], options: options, logger: logger)
             let task = Task { try await worker.run() }
             try await Task.sleep(for: .milliseconds(500))
             try await JobQueue.enqueue(kind: "test.wake", payload: Payload(n: 3), client: client, logger: logger)

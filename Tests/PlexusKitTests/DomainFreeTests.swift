@@ -92,18 +92,23 @@ import Testing
         } catch {}
     }
 
-    @Test func commonConfigurationRequiresSecretAndDatabase() {
-        var reader = ConfigReader(["PLEXUS_INTERNAL_SECRET": "short"])
-        _ = CommonConfiguration(service: .identity, reader: &reader)
-        do { try reader.finish(); Issue.record("expected failure") } catch let error as ConfigurationError {
-            #expect(error.missing.contains { $0.contains("DATABASE_URL") })
-            #expect(error.missing.contains { $0.contains("at least 32 bytes") })
-        } catch {}
+    @Test func commonConfigurationRequiresAServiceKeyAndADatabase() throws {
+        var missing = ConfigReader([:])
+        _ = CommonConfiguration(service: .identity, reader: &missing)
+        let error = try #require(throws: ConfigurationError.self) { try missing.finish() }
+        #expect(error.missing.contains { $0.contains("DATABASE_URL") })
+        #expect(error.missing.contains("PLEXUS_IDENTITY_SERVICE_KEY"))
+        var malformed = ConfigReader(["PLEXUS_DATABASE_URL": "postgres://u@h/x", "PLEXUS_IDENTITY_SERVICE_KEY": "short",
+                                      "PLEXUS_SERVICE_PUBLIC_KEYS": "catalog:nope"])
+        _ = CommonConfiguration(service: .identity, reader: &malformed)
+        let refused = try #require(throws: ConfigurationError.self) { try malformed.finish() }
+        #expect(refused.malformed.contains { $0.contains("PLEXUS_IDENTITY_SERVICE_KEY") })
+        #expect(!refused.description.contains("short"), "values are never printed")
     }
 
     @Test func databaseURLFallsBackToBaseWithServiceDatabase() throws {
         var reader = ConfigReader(["PLEXUS_DATABASE_URL": "postgres://u:p%40ss@db.example:5433/x?sslmode=require",
-                                   "PLEXUS_INTERNAL_SECRET": String(repeating: "s", count: 32)])
+                                   "PLEXUS_IDENTITY_SERVICE_KEY": ServiceKeys.generatePrivateKey()])
         let common = CommonConfiguration(service: .identity, reader: &reader)
         try reader.finish()
         #expect(common.database.database == "plexus_identity")

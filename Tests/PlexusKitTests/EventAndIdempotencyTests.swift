@@ -6,19 +6,30 @@ import HummingbirdTesting
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import PlexusKit
+@testable import PlexusKit
 import PlexusKitTesting
 import PostgresNIO
 import Testing
 
-let testSecret = String(repeating: "k", count: 40)
-
 @Suite struct OutboxTests {
     struct Greeting: Codable, Sendable { var text: String }
+    /// Published by "catalog" and consumed by "notification" in these tests (any two names do).
+    static let greeting = EventType("test.greeting", publisher: .catalog, payload: Greeting.self)
 
     static let effects = MigrationSet(component: "effects", migrations: [
         Migration(version: 1, name: "CreateEffects", sql: "CREATE TABLE effects (id serial PRIMARY KEY, text text NOT NULL)"),
     ])
+
+    static func consumer(_ client: PostgresClient, understands version: Int = 1) -> EventConsumer {
+        let type = EventType(greeting.name, publisher: .catalog, version: version, payload: Greeting.self)
+        return EventConsumer(client: client, subscriptions: [.on(type) { event, connection, logger in
+            try await connection.query("INSERT INTO effects (text) VALUES (\(event.data.text))", logger: logger)
+        }])
+    }
+
+    static func outbox(to port: Int = 1) -> Outbox {
+        Outbox(source: .catalog, subscribers: [Subscriber(service: .notification, baseURL: "http://127.0.0.1:\(port)", eventTypes: [greeting.name])])
+    }
 
     @Test func eventsAreDeliveredAndDuplicatesHaveOneEffect() async throws {
         let logger = testLogger()
@@ -27,61 +38,94 @@ let testSecret = String(repeating: "k", count: 40)
         try await consumerURL.makeClient(logger: logger).withRunning { consumerDB in
             try await publisherURL.makeClient(logger: logger).withRunning { publisherDB in
                 // setup: a subscriber service whose effect is a row in `effects`
-                let consumer = EventConsumer(client: consumerDB, handlers: ["test.greeting": { body, connection, logger in
-                    let event = try JSON.decoder.decode(EventEnvelope<Greeting>.self, from: body)
-                    try await connection.query("INSERT INTO effects (text) VALUES (\(event.data.text))", logger: logger)
-                }])
                 let router = Router(context: PlexusContext.self)
                 router.add(middleware: ProblemMiddleware())
-                let tokens = await ServiceTokens(serviceName: "consumer", secret: testSecret)
-                consumer.addRoute(to: router, tokens: tokens)
+                Self.consumer(consumerDB).addRoute(to: router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification)))
                 try await withLiveServer(router) { port in
-                    let outbox = Outbox(source: "test", subscribers: [Subscriber(name: "consumer", baseURL: "http://127.0.0.1:\(port)", eventTypes: ["test.greeting"])])
+                    let outbox = Self.outbox(to: port)
                     // act: publish in a transaction, deliver, then deliver the same job again (a retry after a lost ack)
                     try await publisherDB.withTransaction(logger: logger) { connection in
-                        try await outbox.publish("test.greeting", Greeting(text: "hello"), on: connection, logger: logger)
+                        try await outbox.publish(Self.greeting, Greeting(text: "hello"), on: connection, logger: logger)
                     }
-                    let handler = outbox.deliveryHandler(client: publisherDB, http: ServiceClient(http: .plexus), tokens: await ServiceTokens(serviceName: "test", secret: testSecret))
-                    let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
+                    let delivery = outbox.deliveryJob(client: publisherDB, http: ServiceClient(http: .plexus), tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .catalog)))
+                    let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
                     #expect(jobs.count == 1)
-                    try await handler(jobs[0], logger)
-                    try await handler(jobs[0], logger)
+                    try await delivery.handler(jobs[0], logger)
+                    try await delivery.handler(jobs[0], logger)
                     // assert
-                    let rows = try await consumerDB.query("SELECT text FROM effects", logger: logger)
-                    var texts: [String] = []
-                    for try await text in rows.decode(String.self) { texts.append(text) }
-                    #expect(texts == ["hello"])
+                    #expect(try await consumerDB.column("SELECT text FROM effects", as: String.self) == ["hello"])
                 }
             }
         }
     }
 
+    @Test func anEventOfAnUnknownVersionIsParkedAndReplayedAfterAnUpgrade() async throws {
+        let logger = testLogger()
+        let url = try await TestPostgres.shared.makeDatabase([Self.effects])
+        try await url.makeClient(logger: logger).withRunning { client in
+            // setup: a v2 envelope arrives at a consumer built for v1
+            let v2 = EventType(Self.greeting.name, publisher: .catalog, version: 2, payload: Greeting.self)
+            let body = try JSON.encoder.encode(EventEnvelope(v2, data: Greeting(text: "from the future")))
+            // act
+            let outcome = try await Self.consumer(client).consume(body, logger: logger)
+            let again = try await Self.consumer(client).consume(body, logger: logger)
+            let stillOld = try await Self.consumer(client).replayParked(logger: logger)
+            let parked = try await Self.consumer(client).parked(logger: logger)
+            // expect: kept, visible, not applied
+            #expect(outcome == .parked && again == .parked && stillOld == 0)
+            #expect(parked.map(\.type) == [Self.greeting.name] && parked.map(\.version) == [2])
+            #expect(try await client.column("SELECT count(*)::int FROM effects", as: Int.self) == [0])
+            // act: the upgraded consumer understands v2
+            let upgraded = Self.consumer(client, understands: 2)
+            #expect(try await upgraded.replayParked(logger: logger) == 1)
+            #expect(try await upgraded.replayParked(logger: logger) == 0)
+            // expect: applied once, no longer parked, and a late redelivery is a duplicate
+            #expect(try await client.column("SELECT text FROM effects", as: String.self) == ["from the future"])
+            #expect(try await upgraded.parked(logger: logger).isEmpty)
+            #expect(try await upgraded.consume(body, logger: logger) == .duplicate)
+        }
+    }
+
     @Test func aRolledBackTransactionPublishesNothing() async throws {
         try await withKitDatabase { client in
-            let outbox = Outbox(source: "test", subscribers: [Subscriber(name: "x", baseURL: "http://127.0.0.1:1", eventTypes: ["test.greeting"])])
+            let outbox = Self.outbox()
             _ = try? await client.withTransaction(logger: testLogger()) { connection in
-                try await outbox.publish("test.greeting", Greeting(text: "never"), on: connection, logger: testLogger())
+                try await outbox.publish(Self.greeting, Greeting(text: "never"), on: connection, logger: testLogger())
                 throw TestFailure()
             }
-            let rows = try await client.query("SELECT (SELECT count(*) FROM outbox) + (SELECT count(*) FROM jobs)", logger: testLogger())
-            for try await count in rows.decode(Int.self) { #expect(count == 0) }
+            let rows = try await client.column("SELECT ((SELECT count(*) FROM outbox) + (SELECT count(*) FROM jobs))::int", as: Int.self)
+            #expect(rows == [0])
+        }
+    }
+
+    @Test func theEnvelopeAndTheDeliveryJobCarryTheRequestTrace() async throws {
+        try await withKitDatabase { client in
+            let trace = RequestTrace(requestID: "req-trail-1", continuing: nil)
+            try await RequestTrace.with(trace) {
+                try await client.withTransaction(logger: testLogger()) { connection in
+                    try await Self.outbox().publish(Self.greeting, Greeting(text: "traced"), on: connection, logger: testLogger())
+                }
+            }
+            #expect(try await client.column("SELECT payload->>'requestId' FROM outbox", as: String.self) == ["req-trail-1"])
+            #expect(try await client.column("SELECT payload->>'traceparent' FROM outbox", as: String.self) == [trace.traceparent])
+            let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 1, lease: .seconds(5), workerID: "w", client: client, logger: testLogger())
+            #expect(jobs.first?.trace?.requestID == "req-trail-1")
+            #expect(jobs.first?.trace?.traceID == trace.traceID, "the job continues the request's trace")
         }
     }
 
     @Test func maintenanceKeepsUndeliveredEventsAndPrunesDeliveredOnes() async throws {
         try await withKitDatabase { client in
             let logger = testLogger()
-            let outbox = Outbox(source: "test", subscribers: [Subscriber(name: "x", baseURL: "http://127.0.0.1:1", eventTypes: ["test.greeting"])])
             try await client.withTransaction(logger: logger) { connection in
-                try await outbox.publish("test.greeting", Greeting(text: "kept"), on: connection, logger: logger)
+                try await Self.outbox().publish(Self.greeting, Greeting(text: "kept"), on: connection, logger: logger)
             }
             try await client.query("UPDATE outbox SET created_at = now() - interval '2 hours'", logger: logger)
-            let worker = JobWorker(client: client, handlers: [:], logger: logger)
+            let worker = JobWorker(client: client, jobs: [], logger: logger)
             func prune() async throws -> Int {
-                try await JobQueue.enqueue(kind: "kit.prune", payload: [String: String](), client: client, logger: logger)
+                try await JobQueue.enqueue(KitMaintenance.kind, NoPayload(), client: client, logger: logger)
                 try await worker.runOnce()
-                for try await count in try await client.query("SELECT count(*)::int FROM outbox", logger: logger).decode(Int.self) { return count }
-                return -1
+                return try await client.column("SELECT count(*)::int FROM outbox", as: Int.self)[0]
             }
             #expect(try await prune() == 1, "its delivery is still pending")
             try await client.query("UPDATE jobs SET status = 'done' WHERE kind = 'outbox.deliver'", logger: logger)
@@ -89,17 +133,21 @@ let testSecret = String(repeating: "k", count: 40)
         }
     }
 
-    @Test func internalEventsRequireAServiceToken() async throws {
+    @Test func internalEventsRequireAServiceTokenFromAPublisher() async throws {
         try await withKitDatabase { client in
             let router = Router(context: PlexusContext.self)
             router.add(middleware: ProblemMiddleware())
-            EventConsumer(client: client, handlers: [:]).addRoute(to: router, tokens: await ServiceTokens(serviceName: "c", secret: testSecret))
-            let other = await ServiceTokens(serviceName: "evil", secret: String(repeating: "x", count: 40))
-            let forged = try await other.issue()
+            Self.consumer(client).addRoute(to: router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification)))
+            let forged = try ServiceTokens(keys: ServiceKeys(service: .catalog, encodedPrivateKey: ServiceKeys.generatePrivateKey(), encodedPublicKeys: ""))
+                .token(for: .notification)
+            let notPublisher = try TestServiceKeys.token(from: .shop, to: .notification)
             try await Application(router: router).test(.router) { client in
                 try await client.execute(uri: "/internal/events", method: .post, body: .raw("{}")) { #expect($0.status == .unauthorized) }
                 try await client.execute(uri: "/internal/events", method: .post, headers: [.authorization: "Bearer \(forged)"], body: .raw("{}")) {
                     #expect($0.status == .unauthorized)
+                }
+                try await client.execute(uri: "/internal/events", method: .post, headers: [.authorization: "Bearer \(notPublisher)"], body: .raw("{}")) {
+                    #expect($0.status == .forbidden)
                 }
             }
         }

@@ -1,8 +1,10 @@
 import CatalogAPI
+import CatalogService
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import IdentityService
 import PlexusKit
 import PlexusKitTesting
 import PostgresNIO
@@ -10,23 +12,22 @@ import ShopAPI
 import ShopService
 import Testing
 
-let secret = String(repeating: "s", count: 32)
-
 struct ShopHarness: Sendable {
     let client: PostgresClient
     let issuer: TestIssuer
 
-    static func with<T: Sendable>(catalog: CatalogClient? = nil, _ body: @Sendable (ShopHarness, any TestClientProtocol) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(catalogURL: String? = nil, _ body: @Sendable (ShopHarness, any TestClientProtocol) async throws -> T) async throws -> T {
         let url = try await TestPostgres.shared.makeDatabase(try ShopService.migrations.filter { $0.component != "kit" })
         let database = Database(url: url, maxConnections: 30, logger: testLogger())
         let issuer = try TestIssuer()
         return try await database.client.withRunning { client in
-            let common = CommonConfiguration(service: .shop, mode: .development, port: 0, databaseURL: url, internalSecret: secret, publicURL: "http://localhost:8080")
-            let configuration = ShopConfiguration(common: common, subscribers: [
-                Subscriber(name: "identity", baseURL: "http://127.0.0.1:1", eventTypes: [ShopEvent.created]),
-                Subscriber(name: "catalog", baseURL: "http://127.0.0.1:1", eventTypes: ShopEvent.all),
-            ])
-            let router = try await ShopService.buildRouter(configuration: configuration, database: database, verifier: issuer.verifier, catalog: catalog, logger: testLogger())
+            var common = CommonConfiguration.test(.shop, database: url)
+            if let catalogURL { common.serviceURLs[.catalog] = catalogURL }
+            let configuration = ShopConfiguration(common: common, showProducts: catalogURL != nil)
+            // The real consumers' declarations decide who receives shop's events.
+            let topology = Topology([ShopService.self, IdentityService.self, CatalogService.self])
+            let router = try await TestServices.assemble(ShopService.self, configuration: configuration, database: database, topology: topology,
+                                                         verifier: issuer.verifier).parts.router
             return try await Application(router: router).test(.router) { http in try await body(ShopHarness(client: client, issuer: issuer), http) }
         }
     }
@@ -49,7 +50,7 @@ struct ShopRouteTests {
             let shop = try created.decode(ShopDTO.self)
             #expect(shop.slug == "ann-s-ceramics" && shop.ownerId == owner)
             let events = try await harness.client.column("SELECT type FROM outbox", as: String.self)
-            #expect(events == [ShopEvent.created])
+            #expect(events == [ShopEvent.created.name])
             let deliveries = try await harness.client.column("SELECT payload->>'subscriber' FROM jobs WHERE kind = 'outbox.deliver' ORDER BY 1", as: String.self)
             #expect(deliveries == ["catalog", "identity"])
             let payload = try await harness.client.column("SELECT payload->'data'->>'ownerId' FROM outbox", as: String.self)
@@ -116,7 +117,7 @@ struct ShopRouteTests {
             let edited = try await http.send(.patch, "/api/v1/shops/me", UpdateShopRequest(name: "Kestrel Outdoor", description: "Trails"), token: owner)
             #expect(try edited.decode(ShopDTO.self).slug == "kestrel-outdoor")
             #expect(try await harness.client.column("SELECT type FROM outbox ORDER BY created_at", as: String.self)
-                    == [ShopEvent.created, ShopEvent.created, ShopEvent.updated])
+                    == [ShopEvent.created.name, ShopEvent.created.name, ShopEvent.updated.name])
             #expect(try await http.get("/api/v1/shops/me", token: owner).decode(ShopDTO.self).name == "Kestrel Outdoor")
             let described = try await http.send(.patch, "/api/v1/shops/me", UpdateShopRequest(description: "Only the description"), token: owner)
             #expect(try described.decode(ShopDTO.self).description == "Only the description")
@@ -164,7 +165,8 @@ struct ShopRouteTests {
             _ = try await http.send(.post, "/api/v1/shops", CreateShopRequest(name: "Tamarack"), token: try await harness.issuer.token(user: owner))
             #expect(try await http.get(ShopPaths.byOwner(owner)).status == .unauthorized)
             #expect(try await http.get(ShopPaths.byOwner(owner), token: try await harness.issuer.token(user: owner)).status == .unauthorized)
-            let service = try await ServiceTokens(serviceName: "catalog", secret: secret).issue()
+            let service = try TestServiceKeys.token(from: .catalog, to: .shop)
+            #expect(try await http.get(ShopPaths.byOwner(owner), token: try TestServiceKeys.token(from: .order, to: .shop)).status == .forbidden)
             let found = try await http.get(ShopPaths.byOwner(owner), token: service)
             #expect(try found.decode(ShopChanged.self).ownerId == owner)
             #expect(try await http.get(ShopPaths.byOwner(.v7()), token: service).status == .notFound)

@@ -1,5 +1,6 @@
 import Foundation
 import PlexusKit
+import PlexusRegistry
 import Testing
 
 /// Reads the package description and enforces the dependency rule of CONVENTIONS.md: a service may
@@ -42,8 +43,7 @@ import Testing
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    @Test func noServiceDependsOnAnotherService() throws {
-        // setup
+    static func dumpManifest() throws -> Manifest {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // A scratch path of its own: the running `swift test` holds the lock on .build/.
@@ -56,8 +56,12 @@ import Testing
         try process.runWithDefaultSignalMask()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        // act
-        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        return try JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    @Test func noServiceDependsOnAnotherService() throws {
+        // setup + act
+        let manifest = try Self.dumpManifest()
         // assert
         let services = manifest.targets.filter { $0.type == "regular" && $0.name.hasSuffix("Service") }
         #expect(services.count >= 3)
@@ -71,5 +75,23 @@ import Testing
             #expect(names.allSatisfy { !$0.hasSuffix("Service") }, "\(api.name) must not depend on a service")
         }
     }
-}
 
+    @Test func theManifestsTableAndTheRegistryListTheSameServices() throws {
+        // setup + act
+        let manifest = try Self.dumpManifest()
+        let targets = Set(manifest.targets.filter { $0.type == "regular" && $0.name.hasSuffix("Service") }.map(\.name))
+        let registered = Set(ServiceRegistry.services.map { $0.name.rawValue.prefix(1).uppercased() + $0.name.rawValue.dropFirst() + "Service" })
+        // expect
+        #expect(targets == registered)
+        #expect(Set(ServiceRegistry.topology.services).count == ServiceRegistry.services.count, "a service is registered twice")
+    }
+
+    @Test func theTopologyIsSoundAndDocumented() throws {
+        // setup
+        let architecture = try String(contentsOf: Self.packageRoot.appendingPathComponent("docs/architecture.md"), encoding: .utf8)
+        // expect: every consumed event is declared by its publisher, every callee exists, no prefix is routed twice
+        #expect(ServiceRegistry.topology.problems == [])
+        // the generated tables in the architecture document are current (`swift run plexus topology` prints them)
+        #expect(architecture.contains(ServiceRegistry.topologyDocument), "docs/architecture.md is out of date: paste `swift run plexus topology` into it")
+    }
+}

@@ -35,6 +35,8 @@ import Testing
             environment[service.environmentPrefix + "PORT"] = String(try EmbeddedPostgres.freePort())
         }
         environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
+        // debug adds each service's access line, so one request's trail is complete
+        environment["PLEXUS_LOG_LEVEL"] = "debug"
         let up = Process()
         up.executableURL = binary
         up.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
@@ -58,9 +60,23 @@ import Testing
 
         // act + assert: the person's walk
         let email = "walk-\(RandomToken.hex(bytes: 3))@example.com"
-        let registered = try await post(gateway + "/api/v1/auth/register", RegisterRequest(email: email, password: "a long passphrase", name: "Walker"))
+        let requestID = "trail-\(RandomToken.hex(bytes: 6))"
+        let registered = try await post(gateway + "/api/v1/auth/register", RegisterRequest(email: email, password: "a long passphrase", name: "Walker"),
+                                        headers: ["X-Request-ID": requestID])
         #expect(registered.status == 201)
         #expect(try await eventually(timeout: .seconds(20)) { try await get(gateway + "/dev/mailbox/latest?to=\(email)").status == 200 })
+        // one request id finds the whole trail: the gateway, identity (request, event delivery job) and
+        // notification (event, e-mail job)
+        let trailed = try await eventually(timeout: .seconds(10)) {
+            let lines = (try String(contentsOf: log, encoding: .utf8)).split(separator: "\n").filter { $0.contains(requestID) }
+            // `plexus up` prefixes each child's lines with its name padded to 12 and a bar
+            let services = ["gateway", "identity", "notification"].filter { name in
+                lines.contains { $0.contains(name.padding(toLength: 12, withPad: " ", startingAt: 0) + "|") }
+            }
+            return services.count == 3
+                && lines.contains { $0.contains("event applied") } && lines.contains { $0.contains("job done") && $0.contains("notification.send_email") }
+        }
+        #expect(trailed, "the logs do not show \(requestID) in gateway, identity and notification")
         let latest = try await get(gateway + "/dev/mailbox/latest?to=\(email)")
         let mail = try JSON.decoder.decode([String: String].self, from: Data(buffer: latest.body))
         let link = try #require(mail["text"]?.split(whereSeparator: \.isWhitespace).first { $0.contains("/verify-email?token=") })
@@ -134,9 +150,10 @@ import Testing
         return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
     }
 
-    func post(_ url: String, _ body: some Encodable, token: String? = nil) async throws -> Reply {
+    func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))

@@ -41,12 +41,10 @@ struct ShopDirectory: Sendable {
             """, logger: logger)
     }
 
-    /// Handlers for `shop.created` and `shop.updated`.
-    var eventHandlers: [String: EventHandler] {
-        let handler: EventHandler = { body, connection, logger in
-            let event = try JSON.decoder.decode(EventEnvelope<ShopChanged>.self, from: body)
-            try await upsert(event.data, connection, logger: logger)
+    /// Subscriptions to `shop.created` and `shop.updated`.
+    var subscriptions: [EventSubscription] {
+        [ShopEvent.created, ShopEvent.updated].map { type in
+            .on(type) { event, connection, logger in try await upsert(event.data, connection, logger: logger) }
         }
-        return [ShopEvent.created: handler, ShopEvent.updated: handler]
     }
 }

@@ -21,7 +21,7 @@ struct Identity: Sendable {
     /// failure paths cost one bcrypt verification (no timing oracle for account existence).
     let dummyHash: String
 
-    init(client: PostgresClient, configuration: IdentityConfiguration) async throws {
+    init(client: PostgresClient, configuration: IdentityConfiguration, outbox: Outbox) async throws {
         self.client = client
         self.users = UserRepository(client: client)
         self.sessions = SessionRepository(client: client)
@@ -30,7 +30,7 @@ struct Identity: Sendable {
         self.hasher = PasswordHasher(cost: configuration.bcryptCost)
         self.signer = await configuration.signingKeys.signingCollection()
         self.configuration = configuration
-        self.outbox = configuration.outbox
+        self.outbox = outbox
         self.dummyHash = try await hasher.hash(RandomToken.hex(bytes: 16))
     }
 
@@ -55,7 +55,7 @@ struct Identity: Sendable {
 
     /// Issues an e-mail token and publishes the event that makes notification send the link.
     func sendEmailLink(to user: UserRecord, purpose: EmailTokenRepository.Purpose, on connection: PostgresConnection, logger: Logger) async throws {
-        let (ttl, path, event): (TimeInterval, String, String) = switch purpose {
+        let (ttl, path, event): (TimeInterval, String, EventType<EmailTokenIssued>) = switch purpose {
         case .verifyEmail: (86400, "/verify-email", IdentityEvent.verificationRequested)
         case .resetPassword: (3600, "/reset-password", IdentityEvent.passwordResetRequested)
         }

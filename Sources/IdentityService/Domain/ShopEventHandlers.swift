@@ -5,10 +5,9 @@ import ShopAPI
 /// Identity's reactions to shop events: opening a shop makes its owner a seller. Their next
 /// access token (after a refresh or sign-in) carries the role.
 enum ShopEventHandlers {
-    static var handlers: [String: EventHandler] {
+    static var subscriptions: [EventSubscription] {
         [
-            ShopEvent.created: { body, connection, logger in
-                let event = try JSON.decoder.decode(EventEnvelope<ShopChanged>.self, from: body)
+            .on(ShopEvent.created) { event, connection, logger in
                 try await connection.query("""
                     UPDATE users SET roles = array_append(roles, 'seller'), updated_at = now()
                     WHERE id = \(event.data.ownerId) AND NOT ('seller' = ANY(roles))

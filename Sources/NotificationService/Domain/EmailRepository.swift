@@ -43,7 +43,7 @@ struct EmailRepository: Sendable {
             INSERT INTO emails (id, user_id, event_id, template, to_address, subject, text_body, html_body, transport)
             VALUES (\(id), \(userID), \(eventID), \(template), \(to), \(rendered.subject), \(rendered.text), \(rendered.html), \(transport))
             """, logger: logger)
-        try await JobQueue.enqueue(kind: SendEmailJob.kind, payload: SendEmailJob.Payload(emailId: id), options: JobOptions(maxAttempts: 8),
+        try await JobQueue.enqueue(SendEmailJob.kind, SendEmailJob.Payload(emailId: id), options: JobOptions(maxAttempts: 8),
                                    on: connection, logger: logger)
         return id
     }

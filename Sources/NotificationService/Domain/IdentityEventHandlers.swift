@@ -8,12 +8,11 @@ struct IdentityEventHandlers: Sendable {
     let emails: EmailRepository
     let transport: String
 
-    var handlers: [String: EventHandler] {
+    var subscriptions: [EventSubscription] {
         [
-            IdentityEvent.verificationRequested: tokenMail(.verification),
-            IdentityEvent.passwordResetRequested: tokenMail(.passwordReset),
-            IdentityEvent.passwordChanged: { body, connection, logger in
-                let event = try JSON.decoder.decode(EventEnvelope<PasswordChanged>.self, from: body)
+            tokenMail(IdentityEvent.verificationRequested, .verification),
+            tokenMail(IdentityEvent.passwordResetRequested, .passwordReset),
+            .on(IdentityEvent.passwordChanged) { event, connection, logger in
                 let verb = event.data.via == "reset" ? "reset" : "changed"
                 let rendered = try templates.render(.passwordChanged, ["name": event.data.name, "verb": verb])
                 _ = try await emails.queue(rendered, template: "password_changed", to: event.data.email, userID: event.data.userId,
@@ -22,9 +21,8 @@ struct IdentityEventHandlers: Sendable {
         ]
     }
 
-    func tokenMail(_ kind: EmailTemplates.Kind) -> EventHandler {
-        { body, connection, logger in
-            let event = try JSON.decoder.decode(EventEnvelope<EmailTokenIssued>.self, from: body)
+    func tokenMail(_ type: EventType<EmailTokenIssued>, _ kind: EmailTemplates.Kind) -> EventSubscription {
+        .on(type) { event, connection, logger in
             let rendered = try templates.render(kind, [
                 "name": event.data.name, "actionURL": event.data.actionURL, "expiresAt": RFC3339.string(from: event.data.expiresAt),
             ])

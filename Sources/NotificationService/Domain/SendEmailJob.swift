@@ -5,7 +5,7 @@ import PlexusKit
 /// Delivers one stored e-mail. Idempotent: an e-mail already sent is not sent again when the job
 /// is retried after a crash.
 struct SendEmailJob: Sendable {
-    static let kind = "notification.send_email"
+    static let kind = JobKind<Payload>("notification.send_email")
 
     struct Payload: Codable, Sendable {
         var emailId: UUID
@@ -15,9 +15,8 @@ struct SendEmailJob: Sendable {
     let transport: NotificationConfiguration.Transport
     let from: MailAddress
 
-    var handler: JobHandler {
-        { job, logger in
-            let payload = try job.decode(Payload.self)
+    var registration: JobRegistration {
+        .on(Self.kind) { payload, job, logger in
             guard let email = try await emails.find(id: payload.emailId, logger: logger), email.status == "queued" else { return }
             do {
                 if case .smtp(let configuration) = transport {

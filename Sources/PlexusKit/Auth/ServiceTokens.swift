@@ -1,62 +1,158 @@
+import Crypto
 import Foundation
 import Hummingbird
-import JWTKit
 import NIOConcurrencyHelpers
 
-/// Claims of a service-to-service token (audience `internal`).
-public struct ServiceClaims: JWTPayload {
-    /// The calling service.
-    public var sub: SubjectClaim
-    /// Always `internal`.
-    public var aud: AudienceClaim
-    /// Short expiry.
-    public var exp: ExpirationClaim
-    /// Issued at.
-    public var iat: IssuedAtClaim
+/// This service's signing key and the public keys of the services it accepts calls from.
+///
+/// Configuration: `PLEXUS_<SERVICE>_SERVICE_KEY` (this service's Ed25519 private key, base64url of
+/// its 32 bytes; only this service's process holds it) and `PLEXUS_SERVICE_PUBLIC_KEYS`
+/// (`identity:<base64url>,shop:<base64url>,…`, the public halves, safe to share). Holding one
+/// service's key lets you speak only as that service.
+public struct ServiceKeys: Sendable {
+    /// Which service signs with `privateKey`.
+    public let service: ServiceName
+    let privateKey: Curve25519.Signing.PrivateKey
+    let publicKeys: [ServiceName: Curve25519.Signing.PublicKey]
 
-    /// Checks expiry and audience.
-    public func verify(using algorithm: some JWTAlgorithm) async throws {
-        try exp.verifyNotExpired()
-        try aud.verifyIntendedAudience(includes: "internal")
+    /// Creates the keys from their parts.
+    public init(service: ServiceName, privateKey: Curve25519.Signing.PrivateKey, publicKeys: [ServiceName: Curve25519.Signing.PublicKey]) {
+        self.service = service
+        self.privateKey = privateKey
+        var publicKeys = publicKeys
+        publicKeys[service] = privateKey.publicKey
+        self.publicKeys = publicKeys
+    }
+
+    /// Parses the configured forms; throws ``ServiceKeyError`` naming what is malformed.
+    public init(service: ServiceName, encodedPrivateKey: String, encodedPublicKeys: String) throws {
+        guard let raw = Data(base64URLEncoded: encodedPrivateKey.trimmingCharacters(in: .whitespaces)),
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else { throw ServiceKeyError.malformedPrivateKey(service) }
+        self.init(service: service, privateKey: key, publicKeys: try Self.parsePublicKeys(encodedPublicKeys))
+    }
+
+    /// Parses `name:base64url,…`.
+    public static func parsePublicKeys(_ text: String) throws -> [ServiceName: Curve25519.Signing.PublicKey] {
+        var keys: [ServiceName: Curve25519.Signing.PublicKey] = [:]
+        for entry in text.split(separator: ",") {
+            let pair = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let name = ServiceName(rawValue: pair[0]), let raw = Data(base64URLEncoded: pair[1]),
+                  let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { throw ServiceKeyError.malformedPublicKeys(String(entry)) }
+            keys[name] = key
+        }
+        return keys
+    }
+
+    /// A new private key, base64url-encoded (what `plexus up` generates per service).
+    public static func generatePrivateKey() -> String {
+        Curve25519.Signing.PrivateKey().rawRepresentation.base64URLEncodedString()
+    }
+
+    /// The public half of an encoded private key, base64url-encoded.
+    public static func publicKey(ofEncoded encoded: String) throws -> String {
+        guard let raw = Data(base64URLEncoded: encoded), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw ServiceKeyError.malformedPrivateKey(nil)
+        }
+        return key.publicKey.rawRepresentation.base64URLEncodedString()
     }
 }
 
-/// Issues and checks service tokens: HS256 JWTs over the shared internal secret, for audience
-/// `internal`, living two minutes. Tokens are cached and reissued shortly before expiry.
-public final class ServiceTokens: Sendable {
-    let keys: JWTKeyCollection
-    let serviceName: String
-    let cached = NIOLockedValueBox<(token: String, expires: Date)?>(nil)
+/// A malformed service key setting.
+public enum ServiceKeyError: Error, CustomStringConvertible {
+    /// The private key is not base64url of 32 bytes.
+    case malformedPrivateKey(ServiceName?)
+    /// An entry of the public key list is not `service:base64url`.
+    case malformedPublicKeys(String)
 
-    /// Creates the issuer/verifier. `secret` must be at least 32 bytes (checked by configuration).
-    public init(serviceName: String, secret: String) async {
-        precondition(secret.utf8.count >= 32, "the internal secret must be at least 32 bytes")
-        self.serviceName = serviceName
-        self.keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "internal")
+    /// A readable description.
+    public var description: String {
+        switch self {
+        case .malformedPrivateKey(let service):
+            "\(service.map { $0.environmentPrefix } ?? "PLEXUS_<SERVICE>_")SERVICE_KEY must be base64url of a 32-byte Ed25519 private key"
+        case .malformedPublicKeys(let entry): "PLEXUS_SERVICE_PUBLIC_KEYS entry '\(entry)' is not service:base64url(32-byte Ed25519 public key)"
+        }
+    }
+}
+
+/// Issues and checks service-to-service tokens: EdDSA JWTs whose `sub` is the calling service and
+/// whose `aud` is the callee, signed with the caller's own key, living two minutes. A callee
+/// checks the signature against the caller's public key, that it is the audience, and that the
+/// route grants the caller. Tokens are cached per audience and reissued shortly before expiry.
+///
+/// Signed and verified with swift-crypto directly (as ``JWKSVerifier`` does): the format is fixed
+/// and small, and jwt-kit's key collection is an actor every call would queue on.
+public final class ServiceTokens: Sendable {
+    let keys: ServiceKeys
+    let cache = NIOLockedValueBox<[ServiceName: (token: String, expires: Date)]>([:])
+    static let lifetime: TimeInterval = 120
+    static let leeway: TimeInterval = 30
+
+    /// Creates the issuer/verifier for `keys.service`.
+    public init(keys: ServiceKeys) {
+        self.keys = keys
     }
 
-    /// A valid token for calling another service.
-    public func issue() async throws -> String {
-        let now = Date()
-        if let cached = cached.withLockedValue({ $0 }), cached.expires.timeIntervalSince(now) > 30 { return cached.token }
-        let expires = now.addingTimeInterval(120)
-        let claims = ServiceClaims(sub: SubjectClaim(value: serviceName), aud: AudienceClaim(value: ["internal"]),
-                                   exp: ExpirationClaim(value: expires), iat: IssuedAtClaim(value: now))
-        let token = try await keys.sign(claims, kid: "internal")
-        cached.withLockedValue { $0 = (token, expires) }
+    /// This service.
+    public var service: ServiceName { keys.service }
+
+    struct Header: Codable {
+        var alg: String
+        var typ: String
+        var kid: String
+    }
+
+    struct Claims: Codable {
+        var sub: String
+        var aud: String
+        var iat: Int
+        var exp: Int
+    }
+
+    /// A valid token for calling `audience`.
+    public func token(for audience: ServiceName, now: Date = Date()) throws -> String {
+        if let cached = cache.withLockedValue({ $0[audience] }), cached.expires.timeIntervalSince(now) > Self.leeway { return cached.token }
+        let expires = now.addingTimeInterval(Self.lifetime)
+        let header = Header(alg: "EdDSA", typ: "JWT", kid: keys.service.rawValue)
+        let claims = Claims(sub: keys.service.rawValue, aud: audience.rawValue, iat: Int(now.timeIntervalSince1970), exp: Int(expires.timeIntervalSince1970))
+        let input = try JSONEncoder().encode(header).base64URLEncodedString() + "." + JSONEncoder().encode(claims).base64URLEncodedString()
+        let signature = try keys.privateKey.signature(for: Data(input.utf8))
+        let token = input + "." + signature.base64URLEncodedString()
+        cache.withLockedValue { $0[audience] = (token, expires) }
         return token
     }
 
-    /// The calling service's name, or a 401 problem.
+    /// The calling service when `token` is a valid service token for this service from one of
+    /// `allowed`: 401 when it is missing, malformed, expired or not signed by the service it names;
+    /// 403 when it is for another audience or from a caller this route does not grant.
     @discardableResult
-    public func requireService(_ request: Request) async throws -> String {
-        guard let token = request.bearerToken else { throw ProblemError.unauthorized("A service token is required.") }
-        do {
-            return try await keys.verify(token, as: ServiceClaims.self).sub.value
-        } catch {
-            throw ProblemError.unauthorized("The service token is invalid.", code: "invalid_token")
+    public func verify(_ token: String?, allowed: Set<ServiceName>, now: Date = Date()) throws -> ServiceName {
+        guard let token else { throw ProblemError.unauthorized("A service token is required.") }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]), let claimsData = Data(base64URLEncoded: parts[1]),
+              let signature = Data(base64URLEncoded: parts[2]),
+              let header = try? JSONDecoder().decode(Header.self, from: headerData), header.alg == "EdDSA",
+              let claims = try? JSONDecoder().decode(Claims.self, from: claimsData),
+              let caller = ServiceName(rawValue: claims.sub), header.kid == claims.sub
+        else { throw ProblemError.unauthorized("The service token is malformed.", code: "invalid_token") }
+        guard let key = keys.publicKeys[caller],
+              key.isValidSignature(signature, for: Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)))
+        else { throw ProblemError.unauthorized("The service token is not signed by \(caller).", code: "invalid_token") }
+        guard Double(claims.exp) + 5 > now.timeIntervalSince1970 else {
+            throw ProblemError.unauthorized("The service token has expired.", code: "invalid_token")
         }
+        guard claims.aud == keys.service.rawValue else {
+            throw ProblemError.forbidden("This service token is for \(claims.aud), not \(keys.service).", code: "wrong_audience")
+        }
+        guard allowed.contains(caller) else {
+            throw ProblemError.forbidden("\(caller) may not call this route.", code: "caller_not_granted")
+        }
+        return caller
+    }
+
+    /// ``verify(_:allowed:now:)`` on a request's bearer token.
+    @discardableResult
+    public func requireCaller(_ request: Request, allowed: Set<ServiceName>) throws -> ServiceName {
+        try verify(request.bearerToken, allowed: allowed)
     }
 }
 

@@ -35,6 +35,9 @@ public struct JWKSet: Codable, Sendable, Equatable {
 
     /// Creates a set.
     public init(keys: [PublicJWK]) { self.keys = keys }
+
+    /// Where identity publishes it (RFC 8615 well-known location).
+    public static let wellKnownPath = "/.well-known/jwks.json"
 }
 
 /// Identity's Ed25519 signing keys: one current key that signs, and older public keys still

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The one outbound HTTP path of a process: every call has a deadline, carries `X-Request-ID`, is
+/// The one outbound HTTP path of a process: every call has a deadline, carries `X-Request-ID` and
+/// `traceparent` (from the current ``RequestTrace`` unless given), is
 /// retried only when safe (idempotent and failed before an answer, or answered 502/503/504), and goes
 /// through its upstream's circuit breaker. A refused call fails fast with a 503 problem.
 public final class ServiceClient: Sendable {
@@ -55,7 +56,9 @@ public final class ServiceClient: Sendable {
             var request = HTTPClientRequest(url: url)
             request.method = method
             request.headers = headers
-            if let requestID { request.headers.replaceOrAdd(name: "X-Request-ID", value: requestID) }
+            let trace = RequestTrace.current
+            if let requestID = requestID ?? trace?.requestID { request.headers.replaceOrAdd(name: "X-Request-ID", value: requestID) }
+            if let trace { request.headers.replaceOrAdd(name: "traceparent", value: trace.traceparent) }
             if let body { request.body = .bytes(body) }
             do {
                 let response = try await http.execute(request, timeout: .nanoseconds(Int64(remaining.seconds * 1e9)), logger: logger)

@@ -8,7 +8,8 @@ import Foundation
 /// | `PLEXUS_<SERVICE>_HOST`, `PLEXUS_<SERVICE>_PORT` | where the service listens (127.0.0.1, its default port) |
 /// | `PLEXUS_<SERVICE>_DATABASE_URL` | its database; else `PLEXUS_DATABASE_URL` with the database name `plexus_<service>` |
 /// | `PLEXUS_<SERVICE>_URL` | how other services reach it (`http://127.0.0.1:<port>`) |
-/// | `PLEXUS_INTERNAL_SECRET` | ≥ 32 bytes, signs service tokens |
+/// | `PLEXUS_<SERVICE>_SERVICE_KEY` | this service's Ed25519 private key (base64url), signs its service tokens |
+/// | `PLEXUS_SERVICE_PUBLIC_KEYS` | `service:base64url,…`, the public keys of the services allowed to call this one |
 /// | `PLEXUS_PUBLIC_URL` | the gateway's public URL, used in e-mail links |
 /// | `PLEXUS_LOG_LEVEL` | `trace` … `critical` (info) |
 public struct CommonConfiguration: Sendable {
@@ -22,8 +23,9 @@ public struct CommonConfiguration: Sendable {
     public var port: Int
     /// The service's own database (nil for the gateway).
     public var databaseURL: DatabaseURL?
-    /// Secret for service tokens.
-    public var internalSecret: String
+    /// This service's key and its callers' public keys (nil for the gateway, which calls no
+    /// internal route).
+    public var serviceKeys: ServiceKeys?
     /// The public base URL of the gateway.
     public var publicURL: String
     /// Base URLs of the other services.
@@ -33,13 +35,13 @@ public struct CommonConfiguration: Sendable {
 
     /// Creates a configuration directly (tests).
     public init(service: ServiceName, mode: RuntimeMode, host: String = "127.0.0.1", port: Int, databaseURL: DatabaseURL?,
-                internalSecret: String, publicURL: String, serviceURLs: [ServiceName: String] = [:], logLevel: String = "info") {
+                serviceKeys: ServiceKeys?, publicURL: String, serviceURLs: [ServiceName: String] = [:], logLevel: String = "info") {
         self.service = service
         self.mode = mode
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
-        self.internalSecret = internalSecret
+        self.serviceKeys = serviceKeys
         self.publicURL = publicURL
         self.serviceURLs = serviceURLs
         self.logLevel = logLevel
@@ -67,15 +69,28 @@ public struct CommonConfiguration: Sendable {
         } else {
             self.databaseURL = nil
         }
-        let secret = reader.require("PLEXUS_INTERNAL_SECRET")
-        if !secret.isEmpty && secret.utf8.count < 32 { _ = reader.require("PLEXUS_INTERNAL_SECRET (at least 32 bytes)") }
-        self.internalSecret = secret
+        self.serviceKeys = nil
+        if service != .gateway {
+            let privateKey = reader.require(prefix + "SERVICE_KEY")
+            do {
+                let publicKeys = reader.string("PLEXUS_SERVICE_PUBLIC_KEYS", default: "")
+                if !privateKey.isEmpty { self.serviceKeys = try ServiceKeys(service: service, encodedPrivateKey: privateKey, encodedPublicKeys: publicKeys) }
+            } catch {
+                reader.reportMalformed(String(describing: error))
+            }
+        }
         self.publicURL = reader.string("PLEXUS_PUBLIC_URL", default: "http://localhost:8080")
         var urls: [ServiceName: String] = [:]
         for other in ServiceName.allCases {
             urls[other] = reader.string(other.environmentPrefix + "URL", default: "http://127.0.0.1:\(other.defaultPort)")
         }
         self.serviceURLs = urls
+    }
+
+    /// The service token issuer/verifier, which every service but the gateway has after a successful `finish()`.
+    public var tokens: ServiceTokens {
+        guard let serviceKeys else { preconditionFailure("\(service) has no service key configured") }
+        return ServiceTokens(keys: serviceKeys)
     }
 
     /// The database URL, which every service but the gateway has after a successful `finish()`.

@@ -56,6 +56,11 @@ public struct ConfigReader: Sendable {
         }
     }
 
+    /// Records a malformed value found while interpreting a key.
+    public mutating func reportMalformed(_ description: String) {
+        malformed.append(description)
+    }
+
     /// Throws when any required key was missing or any value malformed.
     public func finish() throws {
         if !missing.isEmpty || !malformed.isEmpty {

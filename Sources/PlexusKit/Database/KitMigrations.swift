@@ -1,5 +1,5 @@
 /// The tables the kit's mechanisms need in every service database: the job queue, the outbox, the
-/// inbox and the idempotency store. Applied before a service's own migrations.
+/// inbox, parked events and the idempotency store. Applied before a service's own migrations.
 public enum KitMigrations {
     /// The kit's migration set (component `kit`).
     public static let set = MigrationSet(component: "kit", migrations: [
@@ -48,6 +48,17 @@ public enum KitMigrations {
                 PRIMARY KEY (scope, key)
             );
             CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+            """),
+        Migration(version: 4, name: "TraceJobsParkEvents", sql: """
+            ALTER TABLE jobs ADD COLUMN request_id text, ADD COLUMN traceparent text;
+            CREATE TABLE parked_events (
+                event_id uuid PRIMARY KEY,
+                type text NOT NULL,
+                version int NOT NULL,
+                body jsonb NOT NULL,
+                reason text NOT NULL,
+                parked_at timestamptz NOT NULL DEFAULT now()
+            );
             """),
     ])
 }

@@ -9,43 +9,46 @@ import PostgresNIO
 /// caller's connection, so they commit (or roll back) with the state change that caused them.
 public struct Outbox: Sendable {
     /// The job kind that delivers one event to one subscriber.
-    public static let deliveryKind = "outbox.deliver"
+    public static let deliveryKind = JobKind<Delivery>("outbox.deliver")
 
     /// This service's name, stamped on every event.
-    public let source: String
-    /// Who receives what.
+    public let source: ServiceName
+    /// Who receives what (from ``Topology``).
     public let subscribers: [Subscriber]
 
     /// Creates an outbox.
-    public init(source: String, subscribers: [Subscriber]) {
+    public init(source: ServiceName, subscribers: [Subscriber]) {
         self.source = source
         self.subscribers = subscribers
     }
 
-    struct Delivery: Codable {
-        var eventId: UUID
-        var subscriber: String
+    /// The payload of a delivery job.
+    public struct Delivery: Codable, Sendable {
+        /// The stored event.
+        public var eventId: UUID
+        /// The subscribing service's name.
+        public var subscriber: String
     }
 
-    /// Records `data` as event `type` inside the caller's transaction on `connection`.
+    /// Records `data` as an event of `type` inside the caller's transaction on `connection`.
     @discardableResult
-    public func publish<Payload: Codable & Sendable>(_ type: String, _ data: Payload, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
-        let envelope = EventEnvelope(type: type, source: source, data: data)
+    public func publish<Payload>(_ type: EventType<Payload>, _ data: Payload, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
+        precondition(type.publisher == source, "\(source) cannot publish \(type.name), which \(type.publisher) owns")
+        let envelope = EventEnvelope(type, data: data)
         let json = String(decoding: try JSON.encoder.encode(envelope), as: UTF8.self)
-        try await connection.query("INSERT INTO outbox (id, type, payload) VALUES (\(envelope.id), \(type), \(json)::jsonb)", logger: logger)
-        for subscriber in subscribers where subscriber.eventTypes.contains(type) {
-            try await JobQueue.enqueue(kind: Self.deliveryKind, payload: Delivery(eventId: envelope.id, subscriber: subscriber.name),
+        try await connection.query("INSERT INTO outbox (id, type, payload) VALUES (\(envelope.id), \(type.name), \(json)::jsonb)", logger: logger)
+        for subscriber in subscribers where subscriber.eventTypes.contains(type.name) {
+            try await JobQueue.enqueue(Self.deliveryKind, Delivery(eventId: envelope.id, subscriber: subscriber.name),
                                        options: JobOptions(maxAttempts: 12), on: connection, logger: logger)
         }
         return envelope.id
     }
 
-    /// The job handler that POSTs one stored event to one subscriber's `/internal/events` with a
-    /// service token. Any non-2xx answer is retried with backoff (at-least-once delivery).
-    public func deliveryHandler(client: PostgresClient, http: ServiceClient, tokens: ServiceTokens) -> JobHandler {
+    /// The job that POSTs one stored event to one subscriber's `/internal/events` with a service
+    /// token for that subscriber. Any non-2xx answer is retried with backoff (at-least-once delivery).
+    public func deliveryJob(client: PostgresClient, http: ServiceClient, tokens: ServiceTokens) -> JobRegistration {
         let byName = Dictionary(subscribers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return { job, logger in
-            let delivery = try job.decode(Delivery.self)
+        return .on(Self.deliveryKind) { delivery, _, logger in
             guard let subscriber = byName[delivery.subscriber] else {
                 logger.warning("event subscriber no longer configured", metadata: ["subscriber": .string(delivery.subscriber)])
                 return
@@ -56,7 +59,7 @@ public struct Outbox: Sendable {
             guard let body else { return } // pruned: nothing left to deliver
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Authorization", value: "Bearer \(try await tokens.issue())")
+            headers.add(name: "Authorization", value: "Bearer \(try tokens.token(for: subscriber.service))")
             let response = try await http.send(
                 upstream: subscriber.name, method: .POST, url: subscriber.baseURL + "/internal/events",
                 headers: headers, body: ByteBuffer(string: body), idempotent: true, deadline: .seconds(10), logger: logger
@@ -64,6 +67,7 @@ public struct Outbox: Sendable {
             guard (200..<300).contains(Int(response.status.code)) else {
                 throw DeliveryFailed(subscriber: subscriber.name, status: Int(response.status.code))
             }
+            logger.info("event delivered", metadata: ["event": .string(delivery.eventId.lowercased), "subscriber": .string(subscriber.name)])
         }
     }
 }

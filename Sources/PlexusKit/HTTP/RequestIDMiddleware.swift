@@ -9,10 +9,13 @@ extension HTTPField.Name {
     public static let idempotencyKey = Self("Idempotency-Key")!
     /// `X-Forwarded-For`.
     public static let xForwardedFor = Self("X-Forwarded-For")!
+    /// W3C `traceparent`.
+    public static let traceparent = Self("traceparent")!
 }
 
 /// Assigns every request an id (the caller's `X-Request-ID` when it is well formed), puts it on the
-/// logger as `requestId`, and echoes it on the response.
+/// logger as `requestId`, echoes it on the response, and makes it (with a W3C `traceparent` that
+/// continues the caller's) the current ``RequestTrace`` for everything the request does.
 public struct RequestIDMiddleware: RouterMiddleware {
     /// Creates the middleware.
     public init() {}
@@ -22,9 +25,10 @@ public struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let id = Self.accept(request.headers[.requestID]) ?? RandomToken.hex(bytes: 12)
         context.requestID = id
-        context.logger[metadataKey: "requestId"] = .string(id)
+        let trace = RequestTrace(requestID: id, continuing: request.headers[.traceparent])
+        context.logger = trace.apply(to: context.logger)
         let start = ContinuousClock.now
-        var response = try await next(request, context)
+        var response = try await RequestTrace.with(trace) { try await next(request, context) }
         response.headers[.requestID] = id
         // The access log is at debug: at thousands of requests per second a line each would cost
         // more than the request. `PLEXUS_LOG_LEVEL=debug` turns it on.

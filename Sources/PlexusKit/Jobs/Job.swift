@@ -14,6 +14,8 @@ public struct Job: Sendable {
     public let attempt: Int
     /// The attempt after which the job is dead.
     public let maxAttempts: Int
+    /// The request (or event) whose work enqueued this job; its logs carry the same request id.
+    public var trace: RequestTrace? = nil
 
     /// Decodes the payload.
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
@@ -90,16 +92,38 @@ public enum JobQueue {
     /// The `NOTIFY` channel workers listen on.
     public static let channel = "plexus_jobs"
 
-    /// Enqueues a job on `connection` (inside the caller's transaction when there is one) and notifies
-    /// workers on commit. Returns `false` when `dedupeKey` already existed.
+    /// Enqueues a job of a declared kind on `connection` (inside the caller's transaction when there
+    /// is one). Returns `false` when `dedupeKey` already existed.
     @discardableResult
-    public static func enqueue<Payload: Encodable & Sendable>(
+    public static func enqueue<Payload>(
+        _ kind: JobKind<Payload>, _ payload: Payload, options: JobOptions = JobOptions(), on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        try await enqueue(kind: kind.name, payload: payload, options: options, on: connection, logger: logger)
+    }
+
+    /// Enqueues a job of a declared kind outside any transaction.
+    @discardableResult
+    public static func enqueue<Payload>(
+        _ kind: JobKind<Payload>, _ payload: Payload, options: JobOptions = JobOptions(), client: PostgresClient, logger: Logger
+    ) async throws -> Bool {
+        try await client.withConnection { connection in
+            try await enqueue(kind: kind.name, payload: payload, options: options, on: connection, logger: logger)
+        }
+    }
+
+    /// Enqueues a job on `connection` (inside the caller's transaction when there is one) and notifies
+    /// workers on commit. The current ``RequestTrace`` is stored with it. Returns `false` when
+    /// `dedupeKey` already existed.
+    @discardableResult
+    static func enqueue<Payload: Encodable & Sendable>(
         kind: String, payload: Payload, options: JobOptions = JobOptions(), on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
         let json = String(decoding: try JSON.encoder.encode(payload), as: UTF8.self)
+        let trace = RequestTrace.current
         let rows = try await connection.query("""
-            INSERT INTO jobs (id, kind, payload, max_attempts, run_at, dedupe_key)
-            VALUES (\(UUID.v7()), \(kind), \(json)::jsonb, \(options.maxAttempts), COALESCE(\(options.runAt), now()), \(options.dedupeKey))
+            INSERT INTO jobs (id, kind, payload, max_attempts, run_at, dedupe_key, request_id, traceparent)
+            VALUES (\(UUID.v7()), \(kind), \(json)::jsonb, \(options.maxAttempts), COALESCE(\(options.runAt), now()), \(options.dedupeKey),
+                    \(trace?.requestID), \(trace?.traceparent))
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
             """, logger: logger)
@@ -111,7 +135,7 @@ public enum JobQueue {
 
     /// Enqueues outside any transaction.
     @discardableResult
-    public static func enqueue<Payload: Encodable & Sendable>(
+    static func enqueue<Payload: Encodable & Sendable>(
         kind: String, payload: Payload, options: JobOptions = JobOptions(), client: PostgresClient, logger: Logger
     ) async throws -> Bool {
         try await client.withConnection { connection in
@@ -133,11 +157,12 @@ public enum JobQueue {
                 ORDER BY run_at
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
-            RETURNING id, kind, payload::text, attempts, max_attempts
+            RETURNING id, kind, payload::text, attempts, max_attempts, request_id, traceparent
             """, logger: logger)
         var jobs: [Job] = []
-        for try await (id, kind, payload, attempts, maxAttempts) in rows.decode((UUID, String, String, Int, Int).self) {
-            jobs.append(Job(id: id, kind: kind, payload: payload, attempt: attempts, maxAttempts: maxAttempts))
+        for try await (id, kind, payload, attempts, maxAttempts, requestID, traceparent) in rows.decode((UUID, String, String, Int, Int, String?, String?).self) {
+            let trace = requestID.map { RequestTrace(requestID: $0, continuing: traceparent) }
+            jobs.append(Job(id: id, kind: kind, payload: payload, attempt: attempts, maxAttempts: maxAttempts, trace: trace))
         }
         return jobs
     }

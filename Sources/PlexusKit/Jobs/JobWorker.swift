@@ -49,13 +49,13 @@ public final class JobWorker: Service, Sendable {
     let wake = WakeSignal()
     let stopping = NIOLockedValueBox(false)
 
-    /// Creates a worker for `handlers`. Kit maintenance (`kit.prune`) is added automatically.
-    public init(client: PostgresClient, handlers: [String: JobHandler], periodic: [PeriodicJob] = [], options: JobWorkerOptions = JobWorkerOptions(), logger: Logger) {
+    /// Creates a worker for `jobs`. Kit maintenance (`kit.prune`) is added automatically.
+    public init(client: PostgresClient, jobs: [JobRegistration], periodic: [PeriodicJob] = [], options: JobWorkerOptions = JobWorkerOptions(), logger: Logger) {
         self.client = client
-        var handlers = handlers
-        handlers[KitMaintenance.kind] = KitMaintenance.handler(client: client)
+        var handlers = Dictionary(jobs.map { ($0.kind, $0.handler) }, uniquingKeysWith: { _, _ in preconditionFailure("a job kind is registered twice") })
+        handlers[KitMaintenance.kind.name] = KitMaintenance.handler(client: client)
         self.handlers = handlers
-        self.periodic = periodic + [PeriodicJob(kind: KitMaintenance.kind, interval: .seconds(3600))]
+        self.periodic = periodic + [PeriodicJob(KitMaintenance.kind, every: .seconds(3600))]
         self.options = options
         self.logger = logger
         self.workerID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(RandomToken.hex(bytes: 4))"
@@ -96,7 +96,7 @@ public final class JobWorker: Service, Sendable {
             let interval = max(1, job.interval.seconds)
             let slot = Int64((now.timeIntervalSince1970 / interval).rounded(.down))
             slots[job.kind] = slot
-            try await JobQueue.enqueue(kind: job.kind, payload: [String: String](),
+            try await JobQueue.enqueue(kind: job.kind, payload: NoPayload(),
                                        options: JobOptions(runAt: Date(timeIntervalSince1970: Double(slot) * interval), maxAttempts: 3, dedupeKey: "periodic:\(job.kind):\(slot)"),
                                        client: client, logger: logger)
         }
@@ -122,13 +122,20 @@ public final class JobWorker: Service, Sendable {
         }
     }
 
+    /// Runs one job under the trace of the request that enqueued it (a periodic job starts its own),
+    /// logging one info line per run so a request's trail includes the jobs it caused.
     func execute(_ job: Job) async {
-        var logger = self.logger
-        logger[metadataKey: "job"] = .string("\(job.kind)/\(job.id.lowercased)")
         guard let handler = handlers[job.kind] else { return }
+        let trace = job.trace ?? RequestTrace(requestID: "job-" + job.id.lowercased, continuing: nil)
+        var logger = trace.apply(to: self.logger)
+        logger[metadataKey: "job"] = .string("\(job.kind)/\(job.id.lowercased)")
+        let start = ContinuousClock.now
         do {
-            try await handler(job, logger)
+            try await RequestTrace.with(trace) { try await handler(job, logger) }
             try await JobQueue.complete(job, workerID: workerID, client: client, logger: logger)
+            if job.kind != KitMaintenance.kind.name {
+                logger.info("job done", metadata: ["attempt": "\(job.attempt)", "ms": .stringConvertible((ContinuousClock.now - start).milliseconds)])
+            }
         } catch {
             let delay = options.backoff.delay(afterAttempt: job.attempt)
             let level: Logger.Level = job.attempt >= job.maxAttempts ? .error : .warning
@@ -215,7 +222,7 @@ final class WakeSignal: Sendable {
 /// Housekeeping every service's worker runs hourly: prunes finished jobs, old idempotency records
 /// and delivered outbox rows.
 enum KitMaintenance {
-    static let kind = "kit.prune"
+    static let kind = JobKind<NoPayload>("kit.prune")
 
     static func handler(client: PostgresClient) -> JobHandler {
         { _, logger in
@@ -224,7 +231,7 @@ enum KitMaintenance {
             // Events can carry single-use tokens for e-mails: keep them only until every subscriber has them.
             try await client.query("""
                 DELETE FROM outbox o WHERE o.created_at < now() - interval '1 hour' AND NOT EXISTS (
-                    SELECT 1 FROM jobs j WHERE j.kind = 'outbox.deliver' AND (j.payload->>'eventId')::uuid = o.id AND j.status <> 'done')
+                    SELECT 1 FROM jobs j WHERE j.kind = \(Outbox.deliveryKind.name) AND (j.payload->>'eventId')::uuid = o.id AND j.status <> 'done')
                 """, logger: logger)
             try await client.query("DELETE FROM inbox WHERE received_at < now() - interval '30 days'", logger: logger)
         }

@@ -75,7 +75,7 @@ struct InternalShopsController: Sendable {
 
     func addRoutes(to router: Router<PlexusContext>) {
         router.get("/internal/shops/by-owner/:userId") { request, context in
-            try await tokens.requireService(request)
+            try tokens.requireCaller(request, allowed: [.catalog])
             guard let shop = try await shops.find(owner: try context.uuidParameter("userId"), logger: context.logger) else { throw ProblemError.notFound() }
             return try Response.json(ShopChanged(shopId: shop.id, ownerId: shop.ownerId, name: shop.name, slug: shop.slug))
         }

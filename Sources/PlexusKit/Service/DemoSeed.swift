@@ -1,0 +1,45 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The shared state of one demo seeding run: each service's `seedDemo`, called in registry order,
+/// reads what earlier services stored (identity's sellers, shop's shops) and adds its own, and
+/// reports lines for the person who ran `plexus seed` or `up --demo`.
+public final class DemoSeed: Sendable {
+    /// Generator seed: the same number gives the same data.
+    public let seed: UInt64
+    /// Number of demo products.
+    public let products: Int
+    /// The marketplace's currency.
+    public let currency: String
+    let state = NIOLockedValueBox<(values: [String: any Sendable], lines: [String])>(([:], []))
+
+    /// Starts a run.
+    public init(seed: UInt64, products: Int, currency: String) {
+        self.seed = seed
+        self.products = products
+        self.currency = currency
+    }
+
+    /// A value an earlier service stored.
+    public subscript<Value: Sendable>(key: DemoKey<Value>) -> Value? {
+        get { state.withLockedValue { $0.values[key.name] as? Value } }
+        set { state.withLockedValue { $0.values[key.name] = newValue } }
+    }
+
+    /// Adds a line to the printed summary.
+    public func report(_ line: String) {
+        state.withLockedValue { $0.lines.append(line) }
+    }
+
+    /// The summary so far.
+    public var lines: [String] { state.withLockedValue { $0.lines } }
+}
+
+/// A typed slot of ``DemoSeed``, declared in the `<Name>API` module of the service that fills it.
+public struct DemoKey<Value: Sendable>: Sendable {
+    /// The slot's name.
+    public let name: String
+
+    /// Declares a slot.
+    public init(_ name: String) { self.name = name }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The one shape every Plexus service has. A service is an enum conforming to this protocol, listed
+/// once in the registry (`Sources/PlexusRegistry`); `plexus serve/work/migrate/up/seed`, the event
+/// topology and the gateway's route table are derived from these declarations.
+public protocol PlexusService {
+    /// The service's typed configuration.
+    associatedtype Configuration: ServiceConfiguration
+
+    /// Its name (and with it its default port, environment prefix and database name).
+    static var name: ServiceName { get }
+    /// Whether it owns a database (every service but the gateway).
+    static var usesDatabase: Bool { get }
+    /// Its migrations, the kit's first.
+    static var migrations: [MigrationSet] { get throws }
+    /// The events it consumes; their publishers deliver to it and may call `/internal/events`.
+    static var consumes: [EventDescriptor] { get }
+    /// The events it publishes.
+    static var publishes: [EventDescriptor] { get }
+    /// The services whose internal routes it calls (each grants it in its own declarations).
+    static var callees: [ServiceName] { get }
+    /// The public path prefixes the gateway routes to it.
+    static var publicRoutes: [PublicRoute] { get }
+
+    /// Reads the configuration, listing every missing or malformed key.
+    static func loadConfiguration(reader: inout ConfigReader) throws -> Configuration
+    /// Builds the router and the handlers of its events and jobs over `environment`.
+    static func build(configuration: Configuration, environment: ServiceEnvironment) async throws -> ServiceParts
+    /// Writes its share of the demo data (`plexus seed`, `up --demo`), reading and adding to `demo`.
+    static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws
+}
+
+extension PlexusService {
+    public static var usesDatabase: Bool { true }
+    public static var migrations: [MigrationSet] { get throws { [] } }
+    public static var consumes: [EventDescriptor] { [] }
+    public static var publishes: [EventDescriptor] { [] }
+    public static var callees: [ServiceName] { [] }
+    public static var publicRoutes: [PublicRoute] { [] }
+    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {}
+}
+
+/// What every service configuration carries.
+public protocol ServiceConfiguration: Sendable {
+    /// The settings every service reads the same way.
+    var common: CommonConfiguration { get }
+}
+
+/// A public path prefix the gateway forwards to a service.
+public struct PublicRoute: Sendable, Equatable {
+    /// The prefix (matches the path itself and anything below it).
+    public var prefix: String
+    /// Only routed in development mode (the dev mailbox).
+    public var developmentOnly: Bool
+    /// Subject to the gateway's stricter authentication rate limit.
+    public var strictLimit: Bool
+
+    /// Declares a routed prefix.
+    public init(_ prefix: String, developmentOnly: Bool = false, strictLimit: Bool = false) {
+        self.prefix = prefix
+        self.developmentOnly = developmentOnly
+        self.strictLimit = strictLimit
+    }
+}
+
+/// What a service's `build` returns: its router and what runs beside it.
+public struct ServiceParts {
+    /// The HTTP router (usually from ``ServiceEnvironment/makeRouter(readiness:)``).
+    public var router: Router<PlexusContext>
+    /// Handlers of the consumed events; must match ``PlexusService/consumes``.
+    public var subscriptions: [EventSubscription]
+    /// Job handlers its workers run (the outbox delivery job is added by the host).
+    public var jobs: [JobRegistration]
+    /// Jobs enqueued on a schedule.
+    public var periodic: [PeriodicJob]
+    /// Long-running companions of the HTTP server (a cache invalidation listener).
+    public var companions: [any Service]
+
+    /// Creates the parts.
+    public init(router: Router<PlexusContext>, subscriptions: [EventSubscription] = [], jobs: [JobRegistration] = [],
+                periodic: [PeriodicJob] = [], companions: [any Service] = []) {
+        self.router = router
+        self.subscriptions = subscriptions
+        self.jobs = jobs
+        self.periodic = periodic
+        self.companions = companions
+    }
+}

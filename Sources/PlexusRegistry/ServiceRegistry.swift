@@ -1,0 +1,34 @@
+import CatalogService
+import GatewayService
+import IdentityService
+import NotificationService
+import PlexusKit
+import ShopService
+
+/// The one list of services. `plexus serve/work/migrate/up/seed/events/topology`, the gateway's
+/// route table and the event topology all read it; a new service is one row here (and one row in
+/// `Package.swift`'s table, which a test keeps in agreement).
+public enum ServiceRegistry {
+    /// Every service, in start order: publishers before their consumers where possible, the gateway last.
+    public static let services: [any PlexusService.Type] = [
+        IdentityService.self,
+        ShopService.self,
+        CatalogService.self,
+        NotificationService.self,
+        GatewayService.self,
+    ]
+
+    /// The system's shape, derived from the services' declarations.
+    public static let topology = Topology(services)
+
+    /// The services and the event topology as Markdown: what `plexus topology` prints and
+    /// `docs/architecture.md` contains (a test keeps them equal).
+    public static var topologyDocument: String {
+        topology.serviceTable + "\n\n" + topology.eventTable
+    }
+
+    /// The service called `name`.
+    public static func service(named name: ServiceName) -> (any PlexusService.Type)? {
+        services.first { $0.name == name }
+    }
+}
