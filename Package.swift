@@ -51,7 +51,10 @@ let kitDependencies: [Target.Dependency] = [
 ]
 
 var targets: [Target] = [
-    .target(name: "PlexusKit", dependencies: kitDependencies, swiftSettings: swiftSettings),
+    // What a Swift client of Plexus needs (Money, ids, problems, events, endpoints, schemas): no
+    // server, database or metrics package.
+    .target(name: "PlexusContract", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+    .target(name: "PlexusKit", dependencies: ["PlexusContract"] + kitDependencies, swiftSettings: swiftSettings),
     .target(
         name: "PlexusKitTesting",
         dependencies: [
@@ -71,7 +74,8 @@ var targets: [Target] = [
 
 for row in serviceTable {
     if row.hasAPI {
-        targets.append(.target(name: "\(row.name)API", dependencies: ["PlexusKit"], swiftSettings: swiftSettings))
+        targets.append(.target(name: "\(row.name)API", dependencies: ["PlexusContract", .product(name: "Logging", package: "swift-log")],
+                               swiftSettings: swiftSettings))
     }
     var deps: [Target.Dependency] = ["PlexusKit"]
     if row.hasAPI { deps.append(.target(name: "\(row.name)API")) }
@@ -109,7 +113,8 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI"],
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI",
+                                           .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),
 ]

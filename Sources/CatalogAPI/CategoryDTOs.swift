@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// A category with its sub-categories, as `GET /api/v1/categories` returns the tree.
 public struct CategoryDTO: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// A product's lifecycle: drafts are seen only by their seller; archived products stay readable
 /// (old orders link to them) but are not listed or sold.
@@ -264,3 +264,5 @@ public struct ProductListDTO: Codable, Sendable, Equatable {
         try container.encode(facets, forKey: .facets)
     }
 }
+
+extension ProductStatus: SchemaEnumeration {}

@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// A variant in `POST /api/v1/products` and `POST /api/v1/products/{id}/variants`.
 public struct CreateVariantRequest: Codable, Sendable {

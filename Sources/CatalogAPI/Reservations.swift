@@ -1,17 +1,5 @@
 import Foundation
-import PlexusKit
-
-/// Catalog's internal paths (service token required; never routed by the gateway).
-public enum CatalogPaths {
-    /// `POST` a reservation.
-    public static let reservations = "/internal/reservations"
-    /// `GET` a reservation.
-    public static func reservation(_ orderID: UUID) -> String { "/internal/reservations/\(orderID.uuidString.lowercased())" }
-    /// `POST` to turn reserved units into sold ones.
-    public static func commit(_ orderID: UUID) -> String { reservation(orderID) + "/commit" }
-    /// `POST` to give reserved units back.
-    public static func release(_ orderID: UUID) -> String { reservation(orderID) + "/release" }
-}
+import PlexusContract
 
 /// One line of a reservation request.
 public struct ReservationLineRequest: Codable, Sendable, Equatable {
@@ -45,7 +33,7 @@ public struct ReserveRequest: Codable, Sendable {
 }
 
 /// Where a reservation stands.
-public enum ReservationStatus: String, Codable, Sendable {
+public enum ReservationStatus: String, Codable, Sendable, CaseIterable {
     /// Units are held.
     case reserved
     /// Units were sold (they left `onHand`).
@@ -107,3 +95,5 @@ public struct ReservationDTO: Codable, Sendable, Equatable {
         self.lines = lines
     }
 }
+
+extension ReservationStatus: SchemaEnumeration {}

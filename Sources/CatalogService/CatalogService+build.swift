@@ -14,7 +14,8 @@ public enum CatalogService: PlexusService {
     }
     public static let consumes = ShopEvent.all
     public static let callees = [ServiceName.shop]
-    public static let publicRoutes = [PublicRoute("/api/v1/categories"), PublicRoute("/api/v1/products"), PublicRoute("/api/v1/variants")]
+    public static let summary = "Categories, products, variants, prices, stock and reservations, and typo-tolerant search with facets."
+    public static let endpoints = CatalogEndpoints.all
 
     /// The periodic job that returns the stock of lapsed reservations.
     static let expireReservations = JobKind<NoPayload>("catalog.expire_reservations")
@@ -30,7 +31,7 @@ public enum CatalogService: PlexusService {
         let router = environment.makeRouter(migrations: try migrations)
         let cache = CatalogCache(capacity: configuration.cacheSize, ttl: configuration.cacheTTL)
         let directory = ShopDirectory(client: client, shops: configuration.askShopService ? ShopClient(environment.connection(to: .shop)) : nil)
-        router.add(middleware: IdempotencyMiddleware(client: client))
+        router.router.add(middleware: IdempotencyMiddleware(client: client))
         CategoriesController(categories: CategoryRepository(client: client), cache: cache, maxAge: configuration.publicMaxAge).addRoutes(to: router)
         ProductsController(
             products: ProductRepository(client: client, imageBase: configuration.common.publicURL),
@@ -38,7 +39,7 @@ public enum CatalogService: PlexusService {
             directory: directory, cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
         ).addRoutes(to: router)
         let reservations = ReservationRepository(client: client)
-        ReservationsController(reservations: reservations, tokens: environment.tokens, defaultHold: configuration.reservationHold).addRoutes(to: router)
+        ReservationsController(reservations: reservations, defaultHold: configuration.reservationHold).addRoutes(to: router)
         let expire = JobRegistration.on(expireReservations) { _, _, logger in
             var lapsed = 0
             repeat {

@@ -44,7 +44,10 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
         let client = context.clientAddress(request, trustForwardedFor: configuration.trustForwardedFor)
-        let strict = configuration.route(for: request.uri.path)?.strictLimit == true && request.method == .post
+        var strict = false
+        if case .route(let route) = configuration.route(method: request.method.rawValue, path: request.uri.path) {
+            strict = route.strictLimit && request.method == .post
+        }
         let (limiter, limit) = strict ? (auth, configuration.authRateLimit) : (general, configuration.rateLimit)
         let decision = limiter.take((strict ? "auth:" : "all:") + client)
         var headers = HTTPFields()

@@ -1,10 +1,13 @@
 import Foundation
 import PlexusKit
 
-/// A prefix of public paths and the service that serves it.
+/// One public operation the gateway forwards: a method, a path template (`{name}` matches one
+/// segment) and the service that serves it.
 public struct GatewayRoute: Sendable, Equatable {
-    /// Path prefix (matches the path itself and anything below it).
-    public var prefix: String
+    /// The method.
+    public var method: String
+    /// The path template.
+    public var path: String
     /// The upstream service.
     public var upstream: ServiceName
     /// Only routed in development mode (the dev mailbox).
@@ -13,16 +16,77 @@ public struct GatewayRoute: Sendable, Equatable {
     public var strictLimit: Bool
 
     /// Creates a route.
-    public init(_ prefix: String, _ upstream: ServiceName, developmentOnly: Bool = false, strictLimit: Bool = false) {
-        self.prefix = prefix
+    public init(_ method: String, _ path: String, _ upstream: ServiceName, developmentOnly: Bool = false, strictLimit: Bool = false) {
+        self.method = method
+        self.path = path
         self.upstream = upstream
         self.developmentOnly = developmentOnly
         self.strictLimit = strictLimit
     }
 
-    /// The routes the services declare (``PlexusService/publicRoutes``), longest prefix first.
+    /// The public endpoints the services declare.
     public static func routes(of topology: Topology) -> [GatewayRoute] {
-        topology.gatewayRoutes.map { GatewayRoute($0.route.prefix, $0.service, developmentOnly: $0.route.developmentOnly, strictLimit: $0.route.strictLimit) }
+        topology.publicEndpoints.filter { $0.service != .gateway }.map { endpoint, service in
+            GatewayRoute(endpoint.method.rawValue, endpoint.path, service, developmentOnly: endpoint.developmentOnly, strictLimit: endpoint.strictLimit)
+        }
+    }
+}
+
+/// The gateway's table: path templates in a trie of segments, each leaf holding its methods.
+public struct GatewayRouteTable: Sendable {
+    final class Node: @unchecked Sendable {
+        // Safe: built once in `init` and only read afterwards.
+        var literals: [Substring: Node] = [:]
+        var parameter: Node?
+        var methods: [String: GatewayRoute] = [:]
+    }
+
+    /// What a path and method found.
+    public enum Match: Sendable, Equatable {
+        /// Forward to this route.
+        case route(GatewayRoute)
+        /// The path exists with other methods.
+        case methodNotAllowed(allow: [String])
+        /// No such path.
+        case none
+    }
+
+    let root = Node()
+
+    /// Builds the table from `routes` (development-only ones only when `development`).
+    public init(_ routes: [GatewayRoute], development: Bool) {
+        for route in routes where development || !route.developmentOnly {
+            var node = root
+            for segment in route.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+                if segment.hasPrefix("{"), segment.hasSuffix("}") {
+                    if node.parameter == nil { node.parameter = Node() }
+                    node = node.parameter!
+                } else {
+                    if node.literals[segment] == nil { node.literals[segment] = Node() }
+                    node = node.literals[segment]!
+                }
+            }
+            node.methods[route.method] = route
+        }
+    }
+
+    /// The route for `method` on `path` (`HEAD` is served as `GET`). Literal segments win over parameters.
+    public func match(method: String, path: String) -> Match {
+        guard path.hasPrefix("/") else { return .none }
+        var node = root
+        for segment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst() {
+            let key = Substring(segment)
+            if let next = node.literals[key] {
+                node = next
+            } else if let next = node.parameter, !key.isEmpty {
+                node = next
+            } else {
+                return .none
+            }
+        }
+        guard !node.methods.isEmpty else { return .none }
+        if let route = node.methods[method == "HEAD" ? "GET" : method] { return .route(route) }
+        return .methodNotAllowed(allow: node.methods.keys.sorted())
     }
 }
 
@@ -37,7 +101,11 @@ public struct GatewayConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
     /// Routes (from the topology when empty).
-    public var routes: [GatewayRoute]
+    public var routes: [GatewayRoute] {
+        didSet { table = GatewayRouteTable(routes, development: common.mode.isDevelopment) }
+    }
+    /// The routes as a table.
+    public private(set) var table: GatewayRouteTable
     /// General limit.
     public var rateLimit: RateLimit
     /// Limit on authentication paths.
@@ -56,7 +124,8 @@ public struct GatewayConfiguration: ServiceConfiguration {
                 authRateLimit: RateLimit = RateLimit(perSecond: 2, burst: 10), maxBodyBytes: Int = 10 << 20,
                 upstreamTimeout: Duration = .seconds(30), corsOrigins: [String] = [], trustForwardedFor: Bool = false) {
         self.common = common
-        self.routes = routes.sorted { $0.prefix.count > $1.prefix.count }
+        self.routes = routes
+        self.table = GatewayRouteTable(routes, development: common.mode.isDevelopment)
         self.rateLimit = rateLimit
         self.authRateLimit = authRateLimit
         self.maxBodyBytes = maxBodyBytes
@@ -81,11 +150,9 @@ public struct GatewayConfiguration: ServiceConfiguration {
         return configuration
     }
 
-    /// The route serving `path`, if any. `/internal/*` is never routed.
-    public func route(for path: String) -> GatewayRoute? {
-        guard !path.hasPrefix("/internal") else { return nil }
-        return routes.first { route in
-            (path == route.prefix || path.hasPrefix(route.prefix + "/")) && (!route.developmentOnly || common.mode.isDevelopment)
-        }
+    /// The route serving `method` on `path`. `/internal/*` is never routed.
+    public func route(method: String, path: String) -> GatewayRouteTable.Match {
+        guard !path.hasPrefix("/internal") else { return .none }
+        return table.match(method: method, path: path)
     }
 }

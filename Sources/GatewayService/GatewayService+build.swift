@@ -9,6 +9,8 @@ import ServiceLifecycle
 public enum GatewayService: PlexusService {
     public static let name = ServiceName.gateway
     public static let usesDatabase = false
+    public static var endpoints: [EndpointDescription] { [DocsPage.page.description, DocsPage.script.description] }
+    public static let summary = "The one public entry point: routing, edge token check, rate limits, CORS, request ids, the merged documentation."
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> GatewayConfiguration {
         try GatewayConfiguration.load(reader: &reader)
@@ -18,11 +20,24 @@ public enum GatewayService: PlexusService {
     public static func build(configuration: GatewayConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         var configuration = configuration
         if configuration.routes.isEmpty { configuration.routes = GatewayRoute.routes(of: environment.topology) }
-        return ServiceParts(router: buildRouter(configuration: configuration, http: environment.http.http, verifier: environment.verifier, logger: environment.logger))
+        let router = buildRouter(configuration: configuration, http: environment.http.http, verifier: environment.verifier, logger: environment.logger)
+        DocsPage.addRoutes(to: router)
+        try OperationsRoutes.addDocument(to: router, document(topology: environment.topology, gateway: router.endpoints + [KitEndpoints.openAPI.description],
+                                                              development: configuration.common.mode.isDevelopment))
+        return ServiceParts(router: router)
     }
 
-    /// Builds the router. The token verifier is normally identity's JWKS through `IdentityClient`.
-    public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> Router<PlexusContext> {
+    /// The merged public document: every service's public operations and the gateway's own.
+    public static func document(topology: Topology, gateway: [EndpointDescription], development: Bool) -> JSONValue {
+        OpenAPIDocument.build(
+            title: "Plexus", summary: "The public HTTP API of every Plexus service, through the gateway. Errors are RFC 9457 problem documents.",
+            sections: topology.documentSections(development: development).filter { $0.tag != name.rawValue }
+                + [OpenAPIDocument.Section(tag: name.rawValue, summary: summary, endpoints: gateway)],
+            includeInternal: false)
+    }
+
+    /// Builds the router. The token verifier is normally identity's JWKS.
+    public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> EndpointRouter {
         _ = Observability.registry
         let breakers = CircuitBreakers(template: CircuitBreaker(failureThreshold: 5, openDuration: .seconds(5)))
         let router = Router(context: PlexusContext.self)
@@ -34,8 +49,9 @@ public enum GatewayService: PlexusService {
                                                    configuration: configuration))
         router.add(middleware: ProxyMiddleware(configuration: configuration, http: http, breakers: breakers, verifier: verifier))
         let client = ServiceClient(http: http, breakers: breakers, maxRetries: 0)
-        OperationsRoutes.add(to: router) { await upstreamHealth(configuration: configuration, client: client, logger: logger) }
-        return router
+        let endpoints = EndpointRouter(router, tokens: nil)
+        OperationsRoutes.add(to: endpoints) { await upstreamHealth(configuration: configuration, client: client, logger: logger) }
+        return endpoints
     }
 
     /// Each upstream's `/health/ready`, asked concurrently with a short deadline.

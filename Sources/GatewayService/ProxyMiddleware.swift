@@ -7,10 +7,10 @@ import NIOCore
 import NIOHTTP1
 import PlexusKit
 
-/// Forwards routed paths to their service: checks the bearer token first (a bad token never
-/// reaches a service), enforces the body limit, streams both bodies, and fails fast with a 503
-/// problem when the upstream is down or its breaker is open. Unrouted paths fall through to the
-/// router, which answers 404.
+/// Forwards the operations the services declare to their service: checks the bearer token first (a
+/// bad token never reaches a service), enforces the body limit, streams both bodies, and fails fast
+/// with a 503 problem when the upstream is down or its breaker is open. A declared path with
+/// another method is a 405 with `Allow`; undeclared paths fall through to the router (404).
 struct ProxyMiddleware: RouterMiddleware {
     let configuration: GatewayConfiguration
     let http: HTTPClient
@@ -21,8 +21,16 @@ struct ProxyMiddleware: RouterMiddleware {
                                         "transfer-encoding", "upgrade", "host", "content-length"]
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
-        guard let route = configuration.route(for: request.uri.path),
-              let base = configuration.common.serviceURLs[route.upstream] else { return try await next(request, context) }
+        let route: GatewayRoute
+        switch configuration.route(method: request.method.rawValue, path: request.uri.path) {
+        case .none: return try await next(request, context)
+        case .methodNotAllowed(let allow):
+            var headers = HTTPFields()
+            headers[.allow] = allow.joined(separator: ", ")
+            throw ProblemError(.methodNotAllowed, code: "method_not_allowed", detail: "Use \(allow.joined(separator: " or ")) here.", headers: headers)
+        case .route(let found): route = found
+        }
+        guard let base = configuration.common.serviceURLs[route.upstream] else { return try await next(request, context) }
         if request.headers[.authorization] != nil {
             guard let token = request.bearerToken else { throw ProblemError.unauthorized("Use 'Authorization: Bearer <token>'.", code: "invalid_token") }
             _ = try await verifier.verify(token)
@@ -30,6 +38,8 @@ struct ProxyMiddleware: RouterMiddleware {
         let length = request.headers[.contentLength].flatMap(Int64.init)
         if let length, length > Int64(configuration.maxBodyBytes) { throw Self.tooLarge(configuration.maxBodyBytes) }
 
+        // The client's part is done before the upstream's breaker is asked.
+        let body = request.method == .get || request.method == .head ? nil : try await Self.collect(request, limit: configuration.maxBodyBytes)
         let upstream = route.upstream.rawValue
         let (allowed, retryAfter) = breakers.acquire(upstream)
         guard allowed else { throw ProblemError.unavailable("The \(upstream) service is temporarily unavailable.", code: "upstream_unavailable", retryAfter: retryAfter) }
@@ -43,14 +53,10 @@ struct ProxyMiddleware: RouterMiddleware {
         if let trace = RequestTrace.current { outbound.headers.replaceOrAdd(name: "traceparent", value: trace.traceparent) }
         let peer = context.peerAddress ?? "unknown"
         outbound.headers.replaceOrAdd(name: "X-Forwarded-For", value: request.headers[.xForwardedFor].map { "\($0), \(peer)" } ?? peer)
-        if request.method != .get, request.method != .head {
-            outbound.body = .stream(LimitedBody(base: request.body, limit: configuration.maxBodyBytes), length: length.map { .known($0) } ?? .unknown)
-        }
+        if let body { outbound.body = .bytes(body) }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(outbound, timeout: .seconds(configuration.upstreamTimeout.components.seconds), logger: context.logger)
-        } catch is LimitedBody.TooLarge {
-            throw Self.tooLarge(configuration.maxBodyBytes)
         } catch {
             breakers.record(upstream, success: false)
             context.logger.warning("upstream failed", metadata: ["upstream": .string(upstream), "error": .string(String(describing: error))])
@@ -69,32 +75,23 @@ struct ProxyMiddleware: RouterMiddleware {
                         })
     }
 
-    static func tooLarge(_ limit: Int) -> ProblemError {
-        ProblemError(.contentTooLarge, code: "payload_too_large", detail: "The request body exceeds \(limit) bytes.")
-    }
-}
-
-/// A request body that fails once more than `limit` bytes arrived (chunked uploads have no
-/// Content-Length to check up front).
-struct LimitedBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    struct TooLarge: Error {}
-
-    let base: RequestBody
-    let limit: Int
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: RequestBody.AsyncIterator
-        let limit: Int
-        var seen = 0
-
-        mutating func next() async throws -> ByteBuffer? {
-            guard let chunk = try await base.next() else { return nil }
-            seen += chunk.readableBytes
-            if seen > limit { throw TooLarge() }
-            return chunk
+    /// The whole request body, read before the upstream is called. Forwarding a stream instead let
+    /// the HTTP client keep reading the body after an early upstream answer, while the server read
+    /// the same connection for the next request: a client could crash the gateway that way. Reading
+    /// first also keeps a slow, oversized or abandoned upload the client's failure, never the
+    /// upstream's (its breaker is not touched).
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        var request = request
+        do {
+            return try await request.collectBody(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(limit)
+        } catch {
+            throw ProblemError(.badRequest, code: "incomplete_body", detail: "The request body could not be read completely.")
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), limit: limit) }
+    static func tooLarge(_ limit: Int) -> ProblemError {
+        ProblemError(.contentTooLarge, code: "payload_too_large", detail: "The request body exceeds \(limit) bytes.")
+    }
 }

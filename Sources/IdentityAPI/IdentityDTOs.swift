@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// A user as the API shows it.
 public struct UserDTO: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// Event types identity publishes through its outbox.
 public enum IdentityEvent {

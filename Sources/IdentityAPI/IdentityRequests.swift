@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// `POST /api/v1/auth/register`.
 public struct RegisterRequest: Codable, Sendable {

@@ -14,10 +14,8 @@ public enum IdentityService: PlexusService {
     }
     public static let consumes = [ShopEvent.created.descriptor]
     public static let publishes = IdentityEvent.all
-    public static let publicRoutes = [
-        PublicRoute("/api/v1/auth", strictLimit: true), PublicRoute("/api/v1/users"), PublicRoute("/api/v1/admin/users"),
-        PublicRoute(IdentityPaths.jwks), PublicRoute("/verify-email", strictLimit: true), PublicRoute("/reset-password", strictLimit: true),
-    ]
+    public static let summary = "Accounts, sign-in with JWTs, e-mail verification, password resets, sessions, addresses and user administration."
+    public static let endpoints = IdentityEndpoints.all
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> IdentityConfiguration {
         try IdentityConfiguration.load(reader: &reader)
@@ -30,9 +28,9 @@ public enum IdentityService: PlexusService {
         let identity = try await Identity(client: database.client, configuration: configuration, outbox: environment.outbox)
         let keys = configuration.signingKeys
         let verifier = JWKSVerifier(logger: environment.logger) { keys.jwks }
-        let router = ServiceRuntime.makeRouter(verifier: verifier, ready: ServiceRuntime.databaseReadiness(database, migrations: try migrations, logger: environment.logger))
+        let router = environment.makeRouter(migrations: try migrations, verifier: verifier)
         // Sign-in responses carry tokens: they are never stored for replay.
-        router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
+        router.router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
         let flows = AuthFlows(identity: identity)
         AuthController(flows: flows, identity: identity).addRoutes(to: router)
         UsersController(identity: identity).addRoutes(to: router)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import IdentityAPI
+import NotificationAPI
 import Logging
 import PlexusKit
 
@@ -12,7 +13,8 @@ public enum NotificationService: PlexusService {
     }
     public static let consumes = [IdentityEvent.verificationRequested.descriptor, IdentityEvent.passwordResetRequested.descriptor,
                                   IdentityEvent.passwordChanged.descriptor]
-    public static let publicRoutes = [PublicRoute("/api/v1/notifications"), PublicRoute("/dev/mailbox", developmentOnly: true)]
+    public static let summary = "E-mails from other services' events (SMTP, or the dev mailbox in development) and each user's notifications."
+    public static var endpoints: [EndpointDescription] { NotificationEndpoints.all }
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> NotificationConfiguration {
         try NotificationConfiguration.load(reader: &reader)

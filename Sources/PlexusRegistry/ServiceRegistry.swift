@@ -24,7 +24,7 @@ public enum ServiceRegistry {
     /// The services and the event topology as Markdown: what `plexus topology` prints and
     /// `docs/architecture.md` contains (a test keeps them equal).
     public static var topologyDocument: String {
-        topology.serviceTable + "\n\n" + topology.eventTable
+        topology.serviceTable + "\n\n" + topology.eventTable + "\n\n" + topology.internalTable
     }
 
     /// The service called `name`.

@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// A shop as the API shows it.
 public struct ShopDTO: Codable, Sendable, Equatable {
@@ -31,7 +31,7 @@ public struct ShopDTO: Codable, Sendable, Equatable {
 }
 
 /// `GET /api/v1/shops/{idOrSlug}`: the shop and a first page of its published products.
-public struct ShopPageDTO: Encodable, Sendable {
+public struct ShopPageDTO: Codable, Sendable {
     /// The shop's fields.
     public var shop: ShopDTO
     /// Its newest published products, or `nil` when the catalogue could not be reached.
@@ -44,6 +44,12 @@ public struct ShopPageDTO: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey { case products }
+
+    /// Reads the flattened form.
+    public init(from decoder: any Decoder) throws {
+        shop = try ShopDTO(from: decoder)
+        products = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([ShopProductSummary].self, forKey: .products)
+    }
 
     /// Flattens the shop's fields beside `products`.
     public func encode(to encoder: any Encoder) throws {

@@ -1,5 +1,5 @@
 import Foundation
-import PlexusKit
+import PlexusContract
 
 /// Event types the shop service publishes.
 public enum ShopEvent {

@@ -14,7 +14,8 @@ public enum ShopService: PlexusService {
     }
     public static let publishes = ShopEvent.all
     public static let callees = [ServiceName.catalog]
-    public static let publicRoutes = [PublicRoute("/api/v1/shops")]
+    public static let summary = "Seller shops, shop pages and sales reports."
+    public static let endpoints = ShopEndpoints.all
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> ShopConfiguration {
         try ShopConfiguration.load(reader: &reader)
@@ -24,12 +25,12 @@ public enum ShopService: PlexusService {
     public static func build(configuration: ShopConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         let database = environment.db
         let router = environment.makeRouter(migrations: try migrations)
-        router.add(middleware: IdempotencyMiddleware(client: database.client))
+        router.router.add(middleware: IdempotencyMiddleware(client: database.client))
         let shops = ShopRepository(client: database.client, outbox: environment.outbox)
         let catalog = configuration.showProducts ? CatalogClient(environment.connection(to: .catalog)) : nil
         ShopsController(shops: shops, sales: SalesRepository(client: database.client, currency: configuration.currency), catalog: catalog)
             .addRoutes(to: router)
-        InternalShopsController(shops: shops, tokens: environment.tokens).addRoutes(to: router)
+        InternalShopsController(shops: shops).addRoutes(to: router)
         return ServiceParts(router: router)
     }
 }

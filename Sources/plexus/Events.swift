@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PlexusKit
 import PlexusRegistry
+import GatewayService
 
 /// `plexus events parked|replay <service>`: events a consumer parked because their version was
 /// newer than it understood, and replaying them after an upgrade.
@@ -57,5 +58,18 @@ struct TopologyCommand: AsyncParsableCommand {
 
     func run() async throws {
         print(ServiceRegistry.topologyDocument)
+    }
+}
+
+/// `plexus openapi`: the merged public OpenAPI document the gateway serves at `/openapi.json`.
+struct OpenAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "openapi", abstract: "Print the public OpenAPI 3.1 document (as the gateway serves it).")
+
+    @Flag(help: "Include the development-only operations (the dev mailbox).") var development = false
+
+    func run() async throws {
+        let gateway = GatewayService.endpoints + KitEndpoints.operational
+        let document = GatewayService.document(topology: ServiceRegistry.topology, gateway: gateway, development: development)
+        print(String(decoding: try document.data(), as: UTF8.self))
     }
 }

@@ -42,7 +42,7 @@ struct CatalogHarness: Sendable {
                                                         verifier: issuer.verifier).parts
             let invalidator = parts.companions.compactMap { $0 as? CacheInvalidator }.first
             let harness = CatalogHarness(client: client, url: url, issuer: issuer, invalidator: invalidator)
-            let app = Application(router: parts.router)
+            let app = Application(router: parts.router.router)
             return try await withServices(parts.companions) {
                 try await app.test(.router) { http in try await body(harness, http) }
             }

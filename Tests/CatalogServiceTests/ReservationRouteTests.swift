@@ -8,7 +8,7 @@ import Testing
 
 extension TestClientProtocol {
     func reserve(_ order: UUID, _ lines: [(UUID, Int)], token: String, hold: Int? = nil) async throws -> TestResponse {
-        try await send(.post, CatalogPaths.reservations,
+        try await send(.post, CatalogEndpoints.reserve.path,
                        ReserveRequest(orderId: order, lines: lines.map { ReservationLineRequest(variantId: $0.0, quantity: $0.1) }, holdSeconds: hold), token: token)
     }
 }
@@ -77,23 +77,23 @@ struct ReservationRouteTests {
 
             // commit twice
             for _ in 0..<2 {
-                let committed = try await http.send(.post, CatalogPaths.commit(order), [String: String](), token: token)
+                let committed = try await http.send(.post, CatalogEndpoints.commit.path(["orderId": order.uuidString]), [String: String](), token: token)
                 #expect(try committed.decode(ReservationDTO.self).status == .committed)
             }
             #expect(try await stock(harness, a) == [5, 0])
             #expect(try await stock(harness, b) == [0, 0])
-            #expect(try await http.send(.post, CatalogPaths.release(order), [String: String](), token: token).status == .conflict)
+            #expect(try await http.send(.post, CatalogEndpoints.release.path(["orderId": order.uuidString]), [String: String](), token: token).status == .conflict)
 
             // another order: release twice
             let second = UUID.v7()
             #expect(try await http.reserve(second, [(a, 5)], token: token).status == .created)
             #expect(try await stock(harness, a) == [5, 5])
             for _ in 0..<2 {
-                #expect(try await http.send(.post, CatalogPaths.release(second), [String: String](), token: token).decode(ReservationDTO.self).status == .released)
+                #expect(try await http.send(.post, CatalogEndpoints.release.path(["orderId": second.uuidString]), [String: String](), token: token).decode(ReservationDTO.self).status == .released)
             }
             #expect(try await stock(harness, a) == [5, 0])
-            #expect(try await http.send(.post, CatalogPaths.commit(second), [String: String](), token: token).status == .conflict)
-            #expect(try await http.send(.post, CatalogPaths.commit(.v7()), [String: String](), token: token).status == .notFound)
+            #expect(try await http.send(.post, CatalogEndpoints.commit.path(["orderId": second.uuidString]), [String: String](), token: token).status == .conflict)
+            #expect(try await http.send(.post, CatalogEndpoints.commit.path(["orderId": UUID.v7().uuidString]), [String: String](), token: token).status == .notFound)
         }
     }
 
@@ -145,7 +145,7 @@ struct ReservationRouteTests {
             }
             #expect(try await stock(harness, a) == [3, 0])
             #expect(try await harness.client.column("SELECT status FROM reservations WHERE order_id = \(order)", as: String.self) == ["expired"])
-            #expect(try await http.send(.post, CatalogPaths.commit(order), [String: String](), token: token).status == .conflict)
+            #expect(try await http.send(.post, CatalogEndpoints.commit.path(["orderId": order.uuidString]), [String: String](), token: token).status == .conflict)
         }
     }
 }

@@ -22,7 +22,7 @@ struct ShopFallbackTests {
         try await shopDatabase.client.withRunning { _ in
             let shopConfiguration = ShopConfiguration(common: .test(.shop, database: shopURL), showProducts: false)
             let shopRouter = try await TestServices.assemble(ShopService.self, configuration: shopConfiguration, database: shopDatabase,
-                                                             verifier: issuer.verifier).parts.router
+                                                             verifier: issuer.verifier).parts.router.router
             try await withLiveServer(shopRouter) { port in
                 let owner = UUID.v7()
                 let token = try await issuer.token(user: owner, roles: [.customer, .seller])
@@ -44,7 +44,7 @@ struct ShopFallbackTests {
                     configuration.common.serviceURLs[.shop] = "http://127.0.0.1:\(port)"
                     let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration, database: catalogDatabase,
                                                                 verifier: issuer.verifier).parts
-                    try await Application(router: parts.router).test(.router) { http in
+                    try await Application(router: parts.router.router).test(.router) { http in
                         let harness = CatalogHarness(client: client, url: catalogURL, issuer: issuer, invalidator: nil)
                         let category = try await harness.category(http, "Decor")
                         let created = try await http.create(product("Lamp", category: category, sku: "L-1"), token: token)

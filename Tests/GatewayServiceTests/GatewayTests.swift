@@ -35,8 +35,8 @@ func gatewayConfiguration(identityURL: String, authBurst: Double = 10, maxBody: 
     var urls: [ServiceName: String] = [:]
     urls[.identity] = identityURL
     urls[.notification] = "http://127.0.0.1:1"
-    let routes = [GatewayRoute("/api/v1/auth", .identity, strictLimit: true), GatewayRoute("/api/v1/users", .identity),
-                  GatewayRoute("/api/v1/notifications", .notification)]
+    let routes = [GatewayRoute("POST", "/api/v1/auth/login", .identity, strictLimit: true), GatewayRoute("GET", "/api/v1/users/me", .identity),
+                  GatewayRoute("GET", "/api/v1/notifications", .notification)]
     return GatewayConfiguration(common: .test(.gateway, database: nil, serviceURLs: urls), routes: routes, authRateLimit: RateLimit(perSecond: 0.01, burst: authBurst), maxBodyBytes: maxBody,
                                 upstreamTimeout: .seconds(5), corsOrigins: ["https://shop.example"])
 }
@@ -44,7 +44,7 @@ func gatewayConfiguration(identityURL: String, authBurst: Double = 10, maxBody: 
 func withGateway<T: Sendable>(_ configuration: GatewayConfiguration, ring: SigningKeyRing, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
     let verifier = JWKSVerifier(logger: testLogger()) { ring.jwks }
     let router = GatewayService.buildRouter(configuration: configuration, http: .plexus, verifier: verifier, logger: testLogger())
-    return try await Application(router: router).test(.router) { try await body($0) }
+    return try await Application(router: router.router).test(.router) { try await body($0) }
 }
 
 func accessToken(_ ring: SigningKeyRing) async throws -> String {

@@ -27,7 +27,7 @@ struct IdentityHarness: Sendable {
             let parts = try await TestServices.assemble(IdentityService.self, configuration: configuration, database: database,
                                                         topology: Topology([IdentityService.self, NotificationService.self])).parts
             let harness = IdentityHarness(client: client)
-            return try await Application(router: parts.router).test(.router) { http in try await body(harness, http) }
+            return try await Application(router: parts.router.router).test(.router) { http in try await body(harness, http) }
         }
     }
 

@@ -24,7 +24,7 @@ func withNotification<T: Sendable>(
         let configuration = NotificationConfiguration(common: common, transport: transport)
         let assembled = try await TestServices.assemble(NotificationService.self, configuration: configuration, database: database, verifier: try TestIssuer().verifier)
         let worker = TestServices.worker(NotificationService.self, assembled)
-        return try await Application(router: assembled.parts.router).test(.router) { http in try await body(client, worker, http) }
+        return try await Application(router: assembled.parts.router.router).test(.router) { http in try await body(client, worker, http) }
     }
 }
 

@@ -40,7 +40,7 @@ import Testing
                 // setup: a subscriber service whose effect is a row in `effects`
                 let router = Router(context: PlexusContext.self)
                 router.add(middleware: ProblemMiddleware())
-                Self.consumer(consumerDB).addRoute(to: router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification)))
+                Self.consumer(consumerDB).addRoute(to: EndpointRouter(router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification))))
                 try await withLiveServer(router) { port in
                     let outbox = Self.outbox(to: port)
                     // act: publish in a transaction, deliver, then deliver the same job again (a retry after a lost ack)
@@ -137,7 +137,7 @@ import Testing
         try await withKitDatabase { client in
             let router = Router(context: PlexusContext.self)
             router.add(middleware: ProblemMiddleware())
-            Self.consumer(client).addRoute(to: router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification)))
+            Self.consumer(client).addRoute(to: EndpointRouter(router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification))))
             let forged = try ServiceTokens(keys: ServiceKeys(service: .catalog, encodedPrivateKey: ServiceKeys.generatePrivateKey(), encodedPublicKeys: ""))
                 .token(for: .notification)
             let notPublisher = try TestServiceKeys.token(from: .shop, to: .notification)

@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func operationalRoutesAnswer() async throws {
-        let router = ServiceRuntime.makeRouter(verifier: nil) { ["database": "ok"] }
+        let router = ServiceRuntime.makeRouter(verifier: nil)
+        OperationsRoutes.add(to: EndpointRouter(router, tokens: nil)) { ["database": "ok"] }
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
@@ -74,7 +75,8 @@ import Testing
                 #expect(response.headers[.requestID] != nil)
             }
         }
-        let failing = ServiceRuntime.makeRouter(verifier: nil) { ["database": "unreachable"] }
+        let failing = ServiceRuntime.makeRouter(verifier: nil)
+        OperationsRoutes.add(to: EndpointRouter(failing, tokens: nil)) { ["database": "unreachable"] }
         try await Application(router: failing).test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
         }

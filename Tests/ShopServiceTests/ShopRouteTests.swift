@@ -27,7 +27,7 @@ struct ShopHarness: Sendable {
             // The real consumers' declarations decide who receives shop's events.
             let topology = Topology([ShopService.self, IdentityService.self, CatalogService.self])
             let router = try await TestServices.assemble(ShopService.self, configuration: configuration, database: database, topology: topology,
-                                                         verifier: issuer.verifier).parts.router
+                                                         verifier: issuer.verifier).parts.router.router
             return try await Application(router: router).test(.router) { http in try await body(ShopHarness(client: client, issuer: issuer), http) }
         }
     }
@@ -163,13 +163,13 @@ struct ShopRouteTests {
         try await ShopHarness.with { harness, http in
             let owner = UUID.v7()
             _ = try await http.send(.post, "/api/v1/shops", CreateShopRequest(name: "Tamarack"), token: try await harness.issuer.token(user: owner))
-            #expect(try await http.get(ShopPaths.byOwner(owner)).status == .unauthorized)
-            #expect(try await http.get(ShopPaths.byOwner(owner), token: try await harness.issuer.token(user: owner)).status == .unauthorized)
+            #expect(try await http.get(ShopEndpoints.byOwner.path(["userId": owner.uuidString])).status == .unauthorized)
+            #expect(try await http.get(ShopEndpoints.byOwner.path(["userId": owner.uuidString]), token: try await harness.issuer.token(user: owner)).status == .unauthorized)
             let service = try TestServiceKeys.token(from: .catalog, to: .shop)
-            #expect(try await http.get(ShopPaths.byOwner(owner), token: try TestServiceKeys.token(from: .order, to: .shop)).status == .forbidden)
-            let found = try await http.get(ShopPaths.byOwner(owner), token: service)
+            #expect(try await http.get(ShopEndpoints.byOwner.path(["userId": owner.uuidString]), token: try TestServiceKeys.token(from: .order, to: .shop)).status == .forbidden)
+            let found = try await http.get(ShopEndpoints.byOwner.path(["userId": owner.uuidString]), token: service)
             #expect(try found.decode(ShopChanged.self).ownerId == owner)
-            #expect(try await http.get(ShopPaths.byOwner(.v7()), token: service).status == .notFound)
+            #expect(try await http.get(ShopEndpoints.byOwner.path(["userId": UUID.v7().uuidString]), token: service).status == .notFound)
         }
     }
 }

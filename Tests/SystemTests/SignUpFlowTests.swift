@@ -12,51 +12,14 @@ import Testing
 /// register → mailbox → verify → login → me through the gateway, then browses the demo catalogue,
 /// opens a shop, becomes a seller and sells a product, as a person would with curl.
 @Suite(.serialized) struct SignUpFlowTests {
-    static var executable: URL {
-        // The test bundle and the `plexus` binary live in the same build directory.
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = bundle.deletingLastPathComponent()
-        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS" || directory.lastPathComponent == "Contents" {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("plexus")
-    }
-
     @Test func registerVerifyLoginMeThroughTheGateway() async throws {
-        // setup: free ports, a private data directory, `plexus up`
-        let binary = Self.executable
-        #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the plexus product first (swift build)")
-        let data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-system-\(RandomToken.hex(bytes: 4))")
-        let gatewayPort = try EmbeddedPostgres.freePort()
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
-        environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
-        for service in [ServiceName.identity, .catalog, .shop, .notification] {
-            environment[service.environmentPrefix + "PORT"] = String(try EmbeddedPostgres.freePort())
-        }
-        environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
-        // debug adds each service's access line, so one request's trail is complete
-        environment["PLEXUS_LOG_LEVEL"] = "debug"
-        let up = Process()
-        up.executableURL = binary
-        up.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
-        up.environment = environment
-        let log = data.appendingPathExtension("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let logHandle = try FileHandle(forWritingTo: log)
-        up.standardOutput = logHandle
-        up.standardError = logHandle
-        try up.runWithDefaultSignalMask()
-        defer {
-            if up.isRunning { up.terminate() }
-            up.waitUntilExit()
-            try? FileManager.default.removeItem(at: data)
-            try? FileManager.default.removeItem(at: log)
-        }
-        let gateway = "http://127.0.0.1:\(gatewayPort)"
-        let ready = try await eventually(timeout: .seconds(90)) { (try? await get(gateway + "/health/ready").status) == 200 }
-        #expect(ready, "the system did not become ready: \((try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? "")")
-        guard ready else { return }
+        // setup: `plexus up --demo`; debug adds each service's access line, so one request's trail is complete
+        let system = try await RunningSystem(settings: ["PLEXUS_LOG_LEVEL": "debug"])
+        defer { system.stop() }
+        let gateway = system.gateway
+        let gatewayPort = system.gatewayPort
+        let log = system.log
+        let up = system.process
 
         // act + assert: the person's walk
         let email = "walk-\(RandomToken.hex(bytes: 3))@example.com"
@@ -138,27 +101,10 @@ import Testing
         #expect(try await eventually(timeout: .seconds(5)) { (try? await get(gateway + "/health/live")) == nil })
     }
 
-    struct Reply: Sendable {
-        var status: Int
-        var body: ByteBuffer
-    }
+    func get(_ url: String, token: String? = nil) async throws -> RunningSystem.Reply { try await RunningSystem.get(url, token: token) }
 
-    func get(_ url: String, token: String? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: url)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
-        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
-    }
-
-    func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))
-        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
-        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> RunningSystem.Reply {
+        try await RunningSystem.post(url, body, token: token, headers: headers)
     }
 }
 

@@ -13,9 +13,8 @@ struct ProductsController: Sendable {
     let currency: String
     let maxAge: Int
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        let group = router.group("/api/v1/products")
-        group.get { request, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(CatalogEndpoints.products) { request, context in
             let parameters = request.queryDictionary
             let key = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
             let cacheControl = "public, max-age=\(min(maxAge, 10))"
@@ -25,8 +24,8 @@ struct ProductsController: Sendable {
             cache.store(ifUnchangedSince: generation) { cache.listings.set(key, body) }
             return body.response(for: request, cacheControl: cacheControl)
         }
-        group.get(":id") { request, context in try await show(request, context) }
-        group.post { request, context in
+        router.on(CatalogEndpoints.product) { request, context in try await show(request, context) }
+        router.on(CatalogEndpoints.createProduct) { request, context in
             let writer = try await directory.writer(for: context)
             let body = try await request.decodeBody(CreateProductRequest.self, context: context)
             try checkCurrency(body.variants.enumerated().flatMap { index, variant in
@@ -36,21 +35,21 @@ struct ProductsController: Sendable {
             let id = try await products.create(body, shopID: shopID, currency: currency, logger: context.logger)
             return try await respond(id, context, status: .created)
         }
-        group.patch(":id") { request, context in
+        router.on(CatalogEndpoints.updateProduct) { request, context in
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(UpdateProductRequest.self, context: context)
             guard try await products.update(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
             return try await respond(id, context)
         }
-        group.delete(":id") { _, context in
+        router.on(CatalogEndpoints.archiveProduct) { _, context in
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             guard try await products.archive(productID: id, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
             cache.apply(id.uuidString)
             return Response.empty()
         }
-        group.post(":id/variants") { request, context in
+        router.on(CatalogEndpoints.addVariant) { request, context in
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(CreateVariantRequest.self, context: context)
@@ -58,7 +57,7 @@ struct ProductsController: Sendable {
             guard try await products.addVariant(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
             return try await respond(id, context, status: .created)
         }
-        group.post(":id/images") { request, context in
+        router.on(CatalogEndpoints.attachImage) { request, context in
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(AttachImageRequest.self, context: context)
@@ -68,9 +67,8 @@ struct ProductsController: Sendable {
         addVariantRoutes(to: router)
     }
 
-    func addVariantRoutes(to router: Router<PlexusContext>) {
-        let variants = router.group("/api/v1/variants")
-        variants.patch(":id") { request, context in
+    func addVariantRoutes(to router: EndpointRouter) {
+        router.on(CatalogEndpoints.updateVariant) { request, context in
             let writer = try await directory.writer(for: context)
             let body = try await request.decodeBody(UpdateVariantRequest.self, context: context)
             try checkCurrency([("price", body.price), ("compareAtPrice", body.compareAtPrice ?? nil)])
@@ -78,14 +76,14 @@ struct ProductsController: Sendable {
             else { throw ProblemError.notFound() }
             return try await respond(product, context)
         }
-        variants.delete(":id") { _, context in
+        router.on(CatalogEndpoints.deleteVariant) { _, context in
             let writer = try await directory.writer(for: context)
             guard let product = try await products.deleteVariant(variantID: try context.uuidParameter("id"), writer: writer, logger: context.logger)
             else { throw ProblemError.notFound() }
             cache.apply(product.uuidString)
             return Response.empty()
         }
-        variants.put(":id/stock") { request, context in
+        router.on(CatalogEndpoints.setStock) { request, context in
             let writer = try await directory.writer(for: context)
             let body = try await request.decodeBody(SetStockRequest.self, context: context)
             guard let product = try await products.setStock(variantID: try context.uuidParameter("id"), onHand: body.onHand, writer: writer, logger: context.logger)

@@ -8,7 +8,7 @@ import ShopAPI
 /// has not arrived yet, filled on demand from the shop service's internal API.
 struct ShopDirectory: Sendable {
     let client: PostgresClient
-    let shops: ShopClient?
+    let shops: (any ShopReading)?
 
     /// The writer a caller acts as: admins write anywhere; sellers write to their own shop only.
     /// 401 without a token, 403 for a customer or a seller whose shop is unknown.

@@ -8,15 +8,15 @@ import PlexusKit
 struct PagesController: Sendable {
     let flows: AuthFlows
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        router.get("/verify-email") { request, _ in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(IdentityEndpoints.verifyEmailPage) { request, _ in
             let token = htmlEscape(request.queryDictionary["token"] ?? "")
             return Response.html(Self.page("Verify your e-mail", """
                 <form method="post" action="/verify-email"><input type="hidden" name="token" value="\(token)">
                 <button type="submit">Verify my e-mail address</button></form>
                 """))
         }
-        router.post("/verify-email") { request, context in
+        router.on(IdentityEndpoints.verifyEmailForm) { request, context in
             let token = try await request.formFields(context: context)["token"] ?? ""
             do {
                 try await flows.verifyEmail(token: token, logger: context.logger)
@@ -25,7 +25,7 @@ struct PagesController: Sendable {
                 return Response.html(Self.page("Link not valid", "<p>\(htmlEscape(error.problem.detail ?? ""))</p>"), status: error.problem.status)
             }
         }
-        router.get("/reset-password") { request, _ in
+        router.on(IdentityEndpoints.resetPasswordPage) { request, _ in
             let token = htmlEscape(request.queryDictionary["token"] ?? "")
             return Response.html(Self.page("Choose a new password", """
                 <form method="post" action="/reset-password"><input type="hidden" name="token" value="\(token)">
@@ -33,7 +33,7 @@ struct PagesController: Sendable {
                 <button type="submit">Set password</button></form>
                 """))
         }
-        router.post("/reset-password") { request, context in
+        router.on(IdentityEndpoints.resetPasswordForm) { request, context in
             let fields = try await request.formFields(context: context)
             let body = ResetPasswordRequest(token: fields["token"] ?? "", newPassword: fields["newPassword"] ?? "")
             let problems = body.validate()

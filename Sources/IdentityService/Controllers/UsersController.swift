@@ -7,30 +7,29 @@ import PlexusKit
 struct UsersController: Sendable {
     let identity: Identity
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        let me = router.group("/api/v1/users/me")
-        me.get { _, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(IdentityEndpoints.me) { _, context in
             try Response.json(try await identity.currentUser(try context.requireUser(), logger: context.logger).dto)
         }
-        me.patch { request, context in
+        router.on(IdentityEndpoints.updateMe) { request, context in
             let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
             let body = try await request.decodeBody(UpdateProfileRequest.self, context: context)
             guard let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines) else { return try Response.json(user.dto) }
             guard let updated = try await identity.users.updateName(id: user.id, name: name, logger: context.logger) else { throw ProblemError.notFound() }
             return try Response.json(updated.dto)
         }
-        me.get("addresses") { _, context in
+        router.on(IdentityEndpoints.addresses) { _, context in
             let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
             return try Response.json(Page(items: try await identity.addresses.list(userID: user.id, logger: context.logger), nextCursor: nil))
         }
-        me.post("addresses") { request, context in
+        router.on(IdentityEndpoints.createAddress) { request, context in
             let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
             let body = try await request.decodeBody(AddressRequest.self, context: context)
             let fields = try AddressFields(body, base: nil)
             let address = try await identity.addresses.create(userID: user.id, fields, makeDefault: body.isDefault ?? false, logger: context.logger)
             return try Response.json(address, status: .created)
         }
-        me.patch("addresses/:id") { request, context in
+        router.on(IdentityEndpoints.updateAddress) { request, context in
             let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(AddressRequest.self, context: context)
@@ -40,7 +39,7 @@ struct UsersController: Sendable {
             else { throw ProblemError.notFound() }
             return try Response.json(updated)
         }
-        me.delete("addresses/:id") { _, context in
+        router.on(IdentityEndpoints.deleteAddress) { _, context in
             let user = try await identity.currentUser(try context.requireUser(), logger: context.logger)
             guard try await identity.addresses.delete(userID: user.id, id: try context.uuidParameter("id"), logger: context.logger) else {
                 throw ProblemError.notFound()
@@ -54,9 +53,8 @@ struct UsersController: Sendable {
 struct AdminController: Sendable {
     let identity: Identity
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        let admin = router.group("/api/v1/admin/users")
-        admin.get { request, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(IdentityEndpoints.adminUsers) { request, context in
             try await requireAdmin(context)
             let query = try request.query(allowing: ["q", "limit", "cursor"])
             let page = try PageRequest(query: query)
@@ -64,7 +62,7 @@ struct AdminController: Sendable {
             let users = try await identity.users.search(query: q, page: page, logger: context.logger)
             return try Response.json(Page(fetched: users, limit: page.limit, id: \.id, item: \.dto))
         }
-        admin.patch(":id") { request, context in
+        router.on(IdentityEndpoints.adminUpdateUser) { request, context in
             let caller = try await requireAdmin(context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(AdminUserUpdateRequest.self, context: context)

@@ -1,25 +1,14 @@
 import Foundation
 import Hummingbird
+import NotificationAPI
 import PlexusKit
 
 /// `GET /api/v1/notifications`: the caller's own e-mails (without bodies, which may hold links).
 struct NotificationsController: Sendable {
     let emails: EmailRepository
 
-    struct NotificationDTO: Encodable, Sendable {
-        var id: UUID
-        var channel = "email"
-        var template: String
-        var to: String
-        var subject: String
-        var status: String
-        var attempts: Int
-        var createdAt: Date
-        var sentAt: Date?
-    }
-
-    func addRoutes(to router: Router<PlexusContext>) {
-        router.get("/api/v1/notifications") { request, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(NotificationEndpoints.mine) { request, context in
             let userID = try context.requireUserID()
             let page = try PageRequest(query: request.queryDictionary)
             let records = try await emails.list(userID: userID, page: page, logger: context.logger)
@@ -36,24 +25,15 @@ struct NotificationsController: Sendable {
 struct MailboxController: Sendable {
     let emails: EmailRepository
 
-    struct MailboxEntry: Encodable, Sendable {
-        var id: UUID
-        var to: String
-        var subject: String
-        var text: String
-        var html: String
-        var createdAt: Date
-    }
-
-    func addRoutes(to router: Router<PlexusContext>) {
-        router.get("/dev/mailbox/latest") { request, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(NotificationEndpoints.latestMail) { request, context in
             let to = request.queryDictionary["to"].flatMap { $0.isEmpty ? nil : $0 }
             guard let email = try await emails.mailbox(to: to, limit: 1, logger: context.logger).first else {
                 throw ProblemError.notFound("No e-mail in the mailbox\(to.map { " for \($0)" } ?? "").", code: "mailbox_empty")
             }
-            return try Response.json(MailboxEntry(id: email.id, to: email.to, subject: email.subject, text: email.text, html: email.html, createdAt: email.createdAt))
+            return try Response.json(MailboxEntryDTO(id: email.id, to: email.to, subject: email.subject, text: email.text, html: email.html, createdAt: email.createdAt))
         }
-        router.get("/dev/mailbox") { request, context in
+        router.on(NotificationEndpoints.mailbox) { request, context in
             let to = request.queryDictionary["to"].flatMap { $0.isEmpty ? nil : $0 }
             let list = try await emails.mailbox(to: to, limit: 50, logger: context.logger)
             return Response.html(Self.page(list))

@@ -1,20 +1,5 @@
 import Foundation
 
-/// A role a user may hold.
-public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
-    /// Every verified user.
-    case customer
-    /// Owns a shop.
-    case seller
-    /// Administers the platform.
-    case admin
-
-    /// Orders roles for stable output.
-    public static func < (lhs: Role, rhs: Role) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-}
-
 /// The verified caller of a request.
 public struct Principal: Sendable, Equatable {
     /// A user (access token) or another service (service token).

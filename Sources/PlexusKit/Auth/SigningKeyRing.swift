@@ -2,42 +2,11 @@ import Crypto
 import Foundation
 import JWTKit
 
-/// A public signing key as published in the JWKS (RFC 8037 OKP key).
-public struct PublicJWK: Codable, Sendable, Equatable {
-    /// `OKP`.
-    public var kty: String
-    /// `Ed25519`.
-    public var crv: String
-    /// base64url public key bytes.
-    public var x: String
-    /// Key id.
-    public var kid: String
-    /// `EdDSA`.
-    public var alg: String
-    /// `sig`.
-    public var use: String
-
-    /// Creates an Ed25519 JWK.
+extension PublicJWK {
+    /// The JWK of an Ed25519 public key.
     public init(kid: String, publicKey: Curve25519.Signing.PublicKey) {
-        self.kty = "OKP"
-        self.crv = "Ed25519"
-        self.x = publicKey.rawRepresentation.base64URLEncodedString()
-        self.kid = kid
-        self.alg = "EdDSA"
-        self.use = "sig"
+        self.init(kid: kid, x: publicKey.rawRepresentation.base64URLEncodedString())
     }
-}
-
-/// A JSON Web Key Set.
-public struct JWKSet: Codable, Sendable, Equatable {
-    /// The keys.
-    public var keys: [PublicJWK]
-
-    /// Creates a set.
-    public init(keys: [PublicJWK]) { self.keys = keys }
-
-    /// Where identity publishes it (RFC 8615 well-known location).
-    public static let wellKnownPath = "/.well-known/jwks.json"
 }
 
 /// Identity's Ed25519 signing keys: one current key that signs, and older public keys still

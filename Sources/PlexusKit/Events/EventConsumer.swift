@@ -143,14 +143,12 @@ public struct EventConsumer: Sendable {
 
     /// Adds `POST /internal/events`, which accepts only a service token for this service from one
     /// of the subscribed events' publishers.
-    public func addRoute(to router: Router<PlexusContext>, tokens: ServiceTokens) {
-        let publishers = self.publishers
-        router.post("/internal/events") { request, context in
-            try tokens.requireCaller(request, allowed: publishers)
+    public func addRoute(to router: EndpointRouter) {
+        router.on(KitEndpoints.events(from: publishers)) { request, context in
             var request = request
             let buffer = try await request.collectBody(upTo: 1 << 20)
             let outcome = try await self.consume(Data(buffer: buffer), logger: context.logger)
-            return try Response.json(["outcome": outcome.rawValue])
+            return try Response.json(EventDeliveryOutcome(outcome: outcome.rawValue))
         }
     }
 }

@@ -3,102 +3,10 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Shared JSON coders: RFC 3339 dates, compact output (no pretty printing on hot paths).
-public enum JSON {
-    /// The encoder used for every response body and event payload.
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(RFC3339.string(from: date))
-        }
-        return encoder
-    }()
-
-    /// The encoder for bodies whose bytes must be the same every time (sorted keys): an `ETag`
-    /// computed from them is then equal on every replica and for every re-encoding of equal data.
-    public static let canonicalEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = JSON.encoder.dateEncodingStrategy
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    /// The decoder used for request bodies and upstream responses.
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let raw = try container.decode(String.self)
-            guard let date = RFC3339.date(from: raw) else {
-                throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an RFC 3339 timestamp")
-            }
-            return date
-        }
-        return decoder
-    }()
-}
-
-/// RFC 3339 timestamps in UTC with millisecond precision.
-public enum RFC3339 {
-    /// Formats `date` as `2026-11-25T10:00:00.000Z` (hand-rolled: it runs for every timestamp of
-    /// every response, and Foundation's format styles cost microseconds each).
-    public static func string(from date: Date) -> String {
-        let millisecondsTotal = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        var seconds = time_t(millisecondsTotal >= 0 ? millisecondsTotal / 1000 : (millisecondsTotal - 999) / 1000)
-        let milliseconds = Int(millisecondsTotal - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
-    }
-
-    /// Parses an RFC 3339 string with or without fractional seconds.
-    public static func date(from string: String) -> Date? {
-        if let date = try? Date(string, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
-            return date
-        }
-        return try? Date(string, strategy: .iso8601)
-    }
-}
-
-/// A request body type whose accepted keys are known, so unknown fields can be refused (no mass
-/// assignment).
-public protocol RequestBody: Decodable, Sendable {
-    /// The JSON keys this body accepts.
-    static var allowedKeys: Set<String> { get }
-    /// Field-level validation run after decoding; an empty list means valid.
-    func validate() -> [FieldError]
-    /// The accepted keys of nested objects, by path (`price`, `variants[]`, `variants[].price`).
-    /// Objects at paths not listed (free-form maps such as `attributes`) are not checked.
-    static var nestedKeys: [String: Set<String>] { get }
-}
-
-extension RequestBody {
-    /// No extra validation by default.
-    public func validate() -> [FieldError] { [] }
-    /// No nested objects by default.
-    public static var nestedKeys: [String: Set<String>] { [:] }
-}
-
-/// The keys of a ``Money`` object, for ``RequestBody/nestedKeys``.
-public let moneyKeys: Set<String> = ["amount", "currency"]
-
-extension RequestBody where Self: Decodable {
-    /// Derives the allowed keys from a `CaseIterable` coding-key enum.
-    public static func keys<K: CodingKey & CaseIterable>(_ type: K.Type) -> Set<String> {
-        Set(K.allCases.map(\.stringValue))
-    }
-}
-
 extension Request {
     /// Decodes a JSON body strictly: 415 for a non-JSON content type, 413 when too large, 400 for
     /// malformed JSON, unknown fields or wrong types, 422 for failed validation.
-    public func decodeBody<Body: RequestBody>(_ type: Body.Type, context: PlexusContext) async throws -> Body {
+    public func decodeBody<Body: PlexusContract.RequestBody>(_ type: Body.Type, context: PlexusContext) async throws -> Body {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send the body as application/json.")
         }
@@ -111,7 +19,7 @@ extension Request {
 /// Decoding rules for request bodies, separated from `Request` so they are testable without HTTP.
 public enum JSONBodyDecoder {
     /// Decodes and validates `data` as `Body`, throwing problem errors for every client mistake.
-    public static func decode<Body: RequestBody>(_ type: Body.Type, from data: Data) throws -> Body {
+    public static func decode<Body: PlexusContract.RequestBody>(_ type: Body.Type, from data: Data) throws -> Body {
         guard !data.isEmpty else { throw ProblemError.badRequest("empty_body", "A JSON body is required.") }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
@@ -240,48 +148,6 @@ extension Response {
     }
 }
 
-/// A page of results with an opaque cursor.
-public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
-    /// The items on this page.
-    public var items: [Item]
-    /// The cursor for the next page, or `nil` at the end.
-    public var nextCursor: String?
-
-    /// Creates a page.
-    public init(items: [Item], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-
-    enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-    /// Encodes `nextCursor` as an explicit `null` at the end.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(items, forKey: .items)
-        try container.encode(nextCursor, forKey: .nextCursor)
-    }
-}
-
-extension Page {
-    /// A page from rows fetched with `LIMIT limit + 1`: the extra row only says that more exist, and
-    /// the cursor points after the last row shown.
-    public init<Row>(fetched rows: [Row], limit: Int, id: (Row) -> UUID, item: (Row) -> Item) {
-        let shown = rows.prefix(limit)
-        self.items = shown.map(item)
-        self.nextCursor = rows.count > limit ? shown.last.map { PageRequest.cursor(after: id($0)) } : nil
-    }
-}
-
-extension Page: Decodable where Item: Decodable {
-    /// Decodes a page (clients and tests).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.items = try container.decode([Item].self, forKey: .items)
-        self.nextCursor = try container.decodeIfPresent(String.self, forKey: .nextCursor)
-    }
-}
-
 /// Parses `limit` (default 20, 1...100) and `cursor` from a query string.
 public struct PageRequest: Sendable {
     /// Page size.
@@ -314,7 +180,7 @@ public struct PageRequest: Sendable {
 
     /// The opaque cursor for continuing after `id`.
     public static func cursor(after id: UUID) -> String {
-        Data(id.uuidString.utf8).base64URLEncodedString()
+        Page<UUID>.cursor(after: id)
     }
 }
 

@@ -25,21 +25,22 @@ public enum Observability {
 /// A readiness probe: `nil` when ready, otherwise a short reason.
 public typealias ReadinessCheck = @Sendable () async -> [String: String]
 
-/// The operational routes every service serves: `/health/live`, `/health/ready`, `/metrics`.
+/// The operational endpoints every service serves: `/health/live`, `/health/ready`, `/metrics`
+/// (`/openapi.json` is added by the host once every endpoint is registered).
 public enum OperationsRoutes {
     /// Adds the routes to `router`. `ready` returns component name → `"ok"` or a failure reason.
-    public static func add(to router: Router<PlexusContext>, ready: @escaping ReadinessCheck) {
+    public static func add(to router: EndpointRouter, ready: @escaping ReadinessCheck) {
         let registry = Observability.registry
-        router.get("/health/live") { _, _ in
-            try Response.json(["status": "ok"])
+        router.on(KitEndpoints.live) { _, _ in
+            try Response.json(StatusMessage(status: "ok"))
         }
-        router.get("/health/ready") { _, _ in
+        router.on(KitEndpoints.ready) { _, _ in
             let checks = await ready()
             let ok = checks.values.allSatisfy { $0 == "ok" }
             return try Response.json(HealthReport(status: ok ? "ok" : "unavailable", checks: checks),
                                      status: ok ? .ok : .serviceUnavailable)
         }
-        router.get("/metrics") { _, _ in
+        router.on(KitEndpoints.metrics) { _, _ in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(8 * 1024)
             registry.emit(into: &buffer)
@@ -48,18 +49,10 @@ public enum OperationsRoutes {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
     }
-}
 
-/// The body of `/health/ready`.
-public struct HealthReport: Codable, Sendable {
-    /// `ok` or `unavailable`.
-    public var status: String
-    /// Each component's state.
-    public var checks: [String: String]
-
-    /// Creates a report.
-    public init(status: String, checks: [String: String]) {
-        self.status = status
-        self.checks = checks
+    /// Adds `GET /openapi.json` serving `document` (built once, sent with an `ETag`).
+    public static func addDocument(to router: EndpointRouter, _ document: JSONValue) throws {
+        let body = CachedBody(bytes: ByteBuffer(bytes: try document.data()))
+        router.on(KitEndpoints.openAPI) { request, _ in body.response(for: request, cacheControl: "public, max-age=300") }
     }
 }

@@ -5,15 +5,14 @@ import ServiceLifecycle
 /// The standard middleware stack and application shape every service shares.
 public enum ServiceRuntime {
     /// A router with request ids, problem+json errors, metrics and (when given) bearer-token
-    /// verification, plus the operational routes.
-    public static func makeRouter(verifier: (any AccessTokenVerifier)?, ready: @escaping ReadinessCheck) -> Router<PlexusContext> {
+    /// verification. ``ServiceEnvironment/makeRouter(migrations:verifier:)`` adds the operational routes.
+    public static func makeRouter(verifier: (any AccessTokenVerifier)?) -> Router<PlexusContext> {
         _ = Observability.registry
         let router = Router(context: PlexusContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         if let verifier { router.add(middleware: AuthMiddleware(verifier: verifier)) }
-        OperationsRoutes.add(to: router, ready: ready)
         return router
     }
 

@@ -34,12 +34,3 @@ public final class DemoSeed: Sendable {
     /// The summary so far.
     public var lines: [String] { state.withLockedValue { $0.lines } }
 }
-
-/// A typed slot of ``DemoSeed``, declared in the `<Name>API` module of the service that fills it.
-public struct DemoKey<Value: Sendable>: Sendable {
-    /// The slot's name.
-    public let name: String
-
-    /// Declares a slot.
-    public init(_ name: String) { self.name = name }
-}

@@ -23,8 +23,12 @@ public protocol PlexusService {
     static var publishes: [EventDescriptor] { get }
     /// The services whose internal routes it calls (each grants it in its own declarations).
     static var callees: [ServiceName] { get }
-    /// The public path prefixes the gateway routes to it.
-    static var publicRoutes: [PublicRoute] { get }
+    /// One line on what it does (the documentation's tag description).
+    static var summary: String { get }
+    /// Every endpoint it serves beside the kit's (health, metrics, `/openapi.json`, `/internal/events`):
+    /// the router registers exactly these (a test checks), the gateway routes the public ones, and
+    /// the OpenAPI documents list them.
+    static var endpoints: [EndpointDescription] { get }
 
     /// Reads the configuration, listing every missing or malformed key.
     static func loadConfiguration(reader: inout ConfigReader) throws -> Configuration
@@ -40,7 +44,7 @@ extension PlexusService {
     public static var consumes: [EventDescriptor] { [] }
     public static var publishes: [EventDescriptor] { [] }
     public static var callees: [ServiceName] { [] }
-    public static var publicRoutes: [PublicRoute] { [] }
+    public static var endpoints: [EndpointDescription] { [] }
     public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {}
 }
 
@@ -50,27 +54,10 @@ public protocol ServiceConfiguration: Sendable {
     var common: CommonConfiguration { get }
 }
 
-/// A public path prefix the gateway forwards to a service.
-public struct PublicRoute: Sendable, Equatable {
-    /// The prefix (matches the path itself and anything below it).
-    public var prefix: String
-    /// Only routed in development mode (the dev mailbox).
-    public var developmentOnly: Bool
-    /// Subject to the gateway's stricter authentication rate limit.
-    public var strictLimit: Bool
-
-    /// Declares a routed prefix.
-    public init(_ prefix: String, developmentOnly: Bool = false, strictLimit: Bool = false) {
-        self.prefix = prefix
-        self.developmentOnly = developmentOnly
-        self.strictLimit = strictLimit
-    }
-}
-
 /// What a service's `build` returns: its router and what runs beside it.
 public struct ServiceParts {
-    /// The HTTP router (usually from ``ServiceEnvironment/makeRouter(readiness:)``).
-    public var router: Router<PlexusContext>
+    /// The HTTP router (usually from ``ServiceEnvironment/makeRouter(migrations:)``).
+    public var router: EndpointRouter
     /// Handlers of the consumed events; must match ``PlexusService/consumes``.
     public var subscriptions: [EventSubscription]
     /// Job handlers its workers run (the outbox delivery job is added by the host).
@@ -81,7 +68,7 @@ public struct ServiceParts {
     public var companions: [any Service]
 
     /// Creates the parts.
-    public init(router: Router<PlexusContext>, subscriptions: [EventSubscription] = [], jobs: [JobRegistration] = [],
+    public init(router: EndpointRouter, subscriptions: [EventSubscription] = [], jobs: [JobRegistration] = [],
                 periodic: [PeriodicJob] = [], companions: [any Service] = []) {
         self.router = router
         self.subscriptions = subscriptions

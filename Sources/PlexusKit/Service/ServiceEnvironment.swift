@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
 
 /// Everything the host hands a service's `build`: its database, the process's outbound client,
 /// its service tokens, the access-token verifier, its outbox (subscribers derived from the
@@ -64,21 +67,24 @@ public struct ServiceEnvironment: Sendable {
     }
 
     /// The standard router: request ids and traces, problem+json, metrics, access-token
-    /// verification, and the operational routes with database-and-migrations readiness.
-    public func makeRouter(migrations: [MigrationSet]) -> Router<PlexusContext> {
+    /// verification (with `verifier`, by default identity's JWKS), and the operational endpoints
+    /// with database-and-migrations readiness.
+    public func makeRouter(migrations: [MigrationSet], verifier: (any AccessTokenVerifier)? = nil) -> EndpointRouter {
         let ready: ReadinessCheck
         if let database {
             ready = ServiceRuntime.databaseReadiness(database, migrations: migrations, logger: logger)
         } else {
             ready = { [:] }
         }
-        return ServiceRuntime.makeRouter(verifier: verifier, ready: ready)
+        let router = EndpointRouter(ServiceRuntime.makeRouter(verifier: verifier ?? self.verifier), tokens: serviceTokens)
+        OperationsRoutes.add(to: router, ready: ready)
+        return router
     }
 }
 
 /// How a typed client reaches one callee: its base URL, the process's outbound client, and a
 /// service token for that audience.
-public struct ServiceConnection: Sendable {
+public struct ServiceConnection: EndpointTransport {
     /// The service called.
     public let callee: ServiceName
     /// Its base URL.
@@ -100,5 +106,18 @@ public struct ServiceConnection: Sendable {
     public func authorization() throws -> String {
         guard let tokens else { throw ProblemError.unavailable("No service key is configured for calling \(callee).") }
         return "Bearer " + (try tokens.token(for: callee))
+    }
+
+    /// Sends one call through the process's client (deadline, safe retries, breaker), with a
+    /// service token when the endpoint is internal.
+    public func send(_ method: HTTPVerb, path: String, query: String?, body: Data?, internal: Bool, deadline: Duration,
+                     logger: Logger) async throws -> (status: Int, body: Data) {
+        var headers = HTTPHeaders()
+        if `internal` { headers.add(name: "Authorization", value: try authorization()) }
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let response = try await http.send(upstream: callee.rawValue, method: NIOHTTP1.HTTPMethod(rawValue: method.rawValue),
+                                           url: baseURL + path + (query.map { "?" + $0 } ?? ""), headers: headers,
+                                           body: body.map { ByteBuffer(bytes: $0) }, deadline: deadline, logger: logger)
+        return (Int(response.status.code), Data(buffer: response.body))
     }
 }

@@ -18,7 +18,7 @@ public enum ServiceHost {
         let common = configuration.common
         let identity = common.serviceURLs[.identity] ?? "http://127.0.0.1:\(ServiceName.identity.defaultPort)"
         let verifier = verifier ?? JWKSVerifier(logger: logger) {
-            let response = try await http.send(upstream: ServiceName.identity.rawValue, method: .GET, url: identity + JWKSet.wellKnownPath,
+            let response = try await http.send(upstream: ServiceName.identity.rawValue, method: .GET, url: identity + WellKnown.jwks,
                                                deadline: .seconds(3), logger: logger)
             guard response.status == .ok else { throw ProblemError.unavailable("identity answered \(response.status.code) for its JWKS") }
             return try response.decode(JWKSet.self)
@@ -31,7 +31,8 @@ public enum ServiceHost {
     }
 
     /// Builds the service and adds what every service shares: `POST /internal/events` for its
-    /// declared subscriptions (callable by their publishers only).
+    /// declared subscriptions (callable by their publishers only) and `GET /openapi.json`, the
+    /// document of everything it registered.
     public static func assemble<S: PlexusService>(_ service: S.Type, configuration: S.Configuration, environment: ServiceEnvironment) async throws -> ServiceParts {
         let parts = try await S.build(configuration: configuration, environment: environment)
         let handled = Set(parts.subscriptions.map(\.event))
@@ -39,7 +40,12 @@ public enum ServiceHost {
             throw ConfigurationError(missing: [], malformed: ["\(S.name) declares \(S.consumes.map(\.description).sorted()) but handles \(handled.map(\.description).sorted())"])
         }
         if !parts.subscriptions.isEmpty {
-            consumer(parts, environment).addRoute(to: parts.router, tokens: environment.tokens)
+            consumer(parts, environment).addRoute(to: parts.router)
+        }
+        if !parts.router.endpoints.contains(where: { $0.id == KitEndpoints.openAPI.id }) {
+            let section = OpenAPIDocument.Section(tag: S.name.rawValue, summary: S.summary, endpoints: parts.router.endpoints + [KitEndpoints.openAPI.description])
+            try OperationsRoutes.addDocument(to: parts.router, OpenAPIDocument.build(
+                title: "Plexus \(S.name.rawValue)", summary: S.summary, sections: [section], includeInternal: true))
         }
         return parts
     }
@@ -79,7 +85,7 @@ public enum ServiceHost {
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
         var services: [any Service] = (database.map { [$0.client] } ?? []) + parts.companions
         if runWorkers, database != nil { services.append(worker(S.self, parts: parts, environment: environment)) }
-        let app = ServiceRuntime.makeApplication(router: parts.router, name: S.name.rawValue, host: configuration.common.host,
+        let app = ServiceRuntime.makeApplication(router: parts.router.router, name: S.name.rawValue, host: configuration.common.host,
                                                  port: configuration.common.port, services: services, logger: logger)
         try await app.runService()
     }

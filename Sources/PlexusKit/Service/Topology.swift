@@ -16,8 +16,10 @@ public struct Topology: Sendable {
         public var publishes: [EventDescriptor]
         /// Services whose internal routes it calls.
         public var callees: [ServiceName]
-        /// Public prefixes routed to it.
-        public var publicRoutes: [PublicRoute]
+        /// What it does.
+        public var summary: String
+        /// Its endpoints (without the kit's).
+        public var endpoints: [EndpointDescription]
     }
 
     /// The services, in registry order (start order; the gateway last).
@@ -27,7 +29,7 @@ public struct Topology: Sendable {
     public init(_ services: [any PlexusService.Type]) {
         entries = services.map { service in
             Entry(name: service.name, usesDatabase: service.usesDatabase, consumes: service.consumes, publishes: service.publishes,
-                  callees: service.callees, publicRoutes: service.publicRoutes)
+                  callees: service.callees, summary: service.summary, endpoints: service.endpoints)
         }
     }
 
@@ -46,9 +48,17 @@ public struct Topology: Sendable {
         }
     }
 
-    /// Every routed prefix with its service, longest prefix first.
-    public var gatewayRoutes: [(route: PublicRoute, service: ServiceName)] {
-        entries.flatMap { entry in entry.publicRoutes.map { ($0, entry.name) } }.sorted { $0.route.prefix.count > $1.route.prefix.count }
+    /// Every public (not internal) endpoint with the service that serves it: the gateway's table.
+    public var publicEndpoints: [(endpoint: EndpointDescription, service: ServiceName)] {
+        entries.flatMap { entry in entry.endpoints.filter { !$0.access.isInternal }.map { ($0, entry.name) } }
+    }
+
+    /// The public document sections, one per service with public endpoints.
+    public func documentSections(development: Bool) -> [OpenAPIDocument.Section] {
+        entries.compactMap { entry in
+            let endpoints = entry.endpoints.filter { !$0.access.isInternal && (development || !$0.developmentOnly) }
+            return endpoints.isEmpty ? nil : OpenAPIDocument.Section(tag: entry.name.rawValue, summary: entry.summary, endpoints: endpoints)
+        }
     }
 
     /// Declarations that contradict each other: a consumed event its publisher does not declare
@@ -71,9 +81,13 @@ public struct Topology: Sendable {
                 problems.append("\(entry.name) calls \(callee), which is not registered")
             }
         }
-        let prefixes = entries.flatMap { $0.publicRoutes.map(\.prefix) }
-        for prefix in Set(prefixes) where prefixes.filter({ $0 == prefix }).count > 1 {
-            problems.append("\(prefix) is routed by more than one service")
+        let operations = entries.flatMap { $0.endpoints.map { "\($0.method.rawValue) \($0.path)" } }
+        for operation in Set(operations) where operations.filter({ $0 == operation }).count > 1 {
+            problems.append("\(operation) is declared more than once")
+        }
+        let ids = entries.flatMap { $0.endpoints.map(\.id) }
+        for id in Set(ids) where ids.filter({ $0 == id }).count > 1 {
+            problems.append("operation id \(id) is declared more than once")
         }
         return problems
     }
@@ -90,13 +104,28 @@ public struct Topology: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The services as a Markdown table: port, database, routed prefixes, callees.
+    /// The services as a Markdown table: port, database, public operations, callees.
     public var serviceTable: String {
-        var lines = ["| service | port | database | public prefixes | calls |", "| --- | --- | --- | --- | --- |"]
+        var lines = ["| service | port | database | public operations | calls |", "| --- | --- | --- | --- | --- |"]
         for entry in entries {
-            let prefixes = entry.publicRoutes.map { "`\($0.prefix)`" + ($0.developmentOnly ? " (dev)" : "") }.joined(separator: ", ")
+            let count = entry.endpoints.filter { !$0.access.isInternal }.count
             lines.append("| \(entry.name) | \(entry.name.defaultPort) | \(entry.usesDatabase ? "`\(entry.name.databaseName)`" : "—") | "
-                + "\(prefixes.isEmpty ? "—" : prefixes) | \(entry.callees.isEmpty ? "—" : entry.callees.map(\.rawValue).joined(separator: ", ")) |")
+                + "\(count) | \(entry.callees.isEmpty ? "—" : entry.callees.map(\.rawValue).joined(separator: ", ")) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The internal endpoints and who may call each, as a Markdown table.
+    public var internalTable: String {
+        var lines = ["| service | operation | callers |", "| --- | --- | --- |"]
+        for entry in entries {
+            var routes = entry.endpoints.filter(\.access.isInternal)
+            let publishers = Set(entry.consumes.map(\.publisher))
+            if !publishers.isEmpty { routes.append(KitEndpoints.events(from: publishers).description) }
+            for endpoint in routes {
+                guard case .services(let callers) = endpoint.access else { continue }
+                lines.append("| \(entry.name) | `\(endpoint.method.rawValue) \(endpoint.path)` | \(callers.map(\.rawValue).sorted().joined(separator: ", ")) |")
+            }
         }
         return lines.joined(separator: "\n")
     }

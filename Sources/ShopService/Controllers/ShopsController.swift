@@ -8,11 +8,10 @@ import ShopAPI
 struct ShopsController: Sendable {
     let shops: ShopRepository
     let sales: SalesRepository
-    let catalog: CatalogClient?
+    let catalog: (any CatalogReading)?
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        let group = router.group("/api/v1/shops")
-        group.post { request, context in
+    func addRoutes(to router: EndpointRouter) {
+        router.on(ShopEndpoints.open) { request, context in
             let owner = try context.requireUserID()
             guard try context.requireUser().emailVerified else {
                 throw ProblemError.forbidden("Verify your e-mail address before opening a shop.", code: "email_not_verified")
@@ -20,28 +19,28 @@ struct ShopsController: Sendable {
             let body = try await request.decodeBody(CreateShopRequest.self, context: context)
             return try Response.json(try await shops.create(owner: owner, body, logger: context.logger), status: .created)
         }
-        group.get { request, context in
+        router.on(ShopEndpoints.search) { request, context in
             let query = try request.query(allowing: ["q", "limit", "cursor"])
             let page = try PageRequest(query: query)
             let text = query["q"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
             let found = try await shops.search(text, page: page, logger: context.logger)
             return try Response.json(Page(fetched: found, limit: page.limit, id: \.id, item: { $0 }))
         }
-        group.get("me") { _, context in
+        router.on(ShopEndpoints.mine) { _, context in
             try Response.json(try await ownShop(context))
         }
-        group.patch("me") { request, context in
+        router.on(ShopEndpoints.updateMine) { request, context in
             let owner = try context.requireUserID()
             let body = try await request.decodeBody(UpdateShopRequest.self, context: context)
             guard let shop = try await shops.update(owner: owner, body, logger: context.logger) else { throw noShop }
             return try Response.json(shop)
         }
-        group.get("me/sales") { request, context in
+        router.on(ShopEndpoints.sales) { request, context in
             let shop = try await ownShop(context)
             let period = try SalesPeriod(query: request.queryDictionary)
             return try Response.json(try await sales.report(shopID: shop.id, period: period, logger: context.logger))
         }
-        group.get(":idOrSlug") { _, context in
+        router.on(ShopEndpoints.page) { _, context in
             guard let name = IDOrSlug(try context.parameters.require("idOrSlug").lowercased()),
                   let shop = try await shops.find(name, logger: context.logger) else { throw ProblemError.notFound() }
             return try Response.json(ShopPageDTO(shop: shop, products: await products(of: shop.id, context)))
@@ -71,11 +70,9 @@ struct ShopsController: Sendable {
 /// `GET /internal/shops/by-owner/{userId}` for the catalogue's ownership checks.
 struct InternalShopsController: Sendable {
     let shops: ShopRepository
-    let tokens: ServiceTokens
 
-    func addRoutes(to router: Router<PlexusContext>) {
-        router.get("/internal/shops/by-owner/:userId") { request, context in
-            try tokens.requireCaller(request, allowed: [.catalog])
+    func addRoutes(to router: EndpointRouter) {
+        router.on(ShopEndpoints.byOwner) { _, context in
             guard let shop = try await shops.find(owner: try context.uuidParameter("userId"), logger: context.logger) else { throw ProblemError.notFound() }
             return try Response.json(ShopChanged(shopId: shop.id, ownerId: shop.ownerId, name: shop.name, slug: shop.slug))
         }

@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 
 /// A UUID tagged with the entity it identifies, so a `TypedID<User>` cannot be passed where a
 /// `TypedID<Address>` is expected. Encodes as a plain UUID string in JSON and as `uuid` in Postgres.
@@ -31,22 +30,5 @@ public struct TypedID<Entity>: Hashable, Sendable, Codable, CustomStringConverti
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue.lowercased)
-    }
-}
-
-extension TypedID: PostgresEncodable, PostgresNonThrowingEncodable, PostgresDecodable {
-    /// Postgres type `uuid`.
-    public static var psqlType: PostgresDataType { .uuid }
-    /// Binary format.
-    public static var psqlFormat: PostgresFormat { .binary }
-
-    /// Encodes the UUID.
-    public func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        rawValue.encode(into: &byteBuffer, context: context)
-    }
-
-    /// Decodes the UUID.
-    public init<JSONDecoder: PostgresJSONDecoder>(from byteBuffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<JSONDecoder>) throws {
-        self.rawValue = try UUID(from: &byteBuffer, type: type, format: format, context: context)
     }
 }

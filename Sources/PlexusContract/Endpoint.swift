@@ -1,0 +1,226 @@
+import Foundation
+
+/// An HTTP method of a declared endpoint.
+public enum HTTPVerb: String, Sendable, Codable, CaseIterable {
+    case GET, POST, PUT, PATCH, DELETE
+}
+
+/// Who may call an endpoint. The router enforces it before the handler runs; the document shows it.
+public enum Access: Sendable, Equatable {
+    /// No token needed (a token that is sent is still verified).
+    case anyone
+    /// A signed-in user (bearer access token).
+    case user
+    /// A signed-in user holding at least one of these roles.
+    case roles(Set<Role>)
+    /// Only these services, with a service token for the callee (`/internal/*`).
+    case services(Set<ServiceName>)
+
+    /// Whether the endpoint is internal (never routed by the gateway, never in the public document).
+    public var isInternal: Bool {
+        if case .services = self { return true }
+        return false
+    }
+}
+
+/// A documented failure of an endpoint beyond the standard ones its shape implies.
+public struct ProblemCase: Sendable, Equatable {
+    /// The status.
+    public var status: Int
+    /// The stable `code` of the problem document.
+    public var code: String
+    /// When it happens.
+    public var summary: String
+
+    /// Declares a failure.
+    public init(_ status: Int, _ code: String, _ summary: String) {
+        self.status = status
+        self.code = code
+        self.summary = summary
+    }
+}
+
+/// A query parameter of an endpoint.
+public struct QueryParameter: Sendable, Equatable {
+    /// Its name.
+    public var name: String
+    /// Its schema (strings, integers, booleans, enumerations).
+    public var schema: Schema
+    /// What it does.
+    public var summary: String
+
+    /// Declares a parameter.
+    public init(_ name: String, _ schema: Schema = .string(), _ summary: String) {
+        self.name = name
+        self.schema = schema
+        self.summary = summary
+    }
+
+    /// `limit` (1–100, 20 by default).
+    public static let limit = QueryParameter("limit", .integer, "Page size, 1 to 100 (20).")
+    /// `cursor` (opaque).
+    public static let cursor = QueryParameter("cursor", .string(), "The `nextCursor` of the previous page.")
+}
+
+/// The media type of a body.
+public enum MediaType: String, Sendable {
+    /// `application/json`.
+    case json = "application/json"
+    /// `application/x-www-form-urlencoded` (pages' forms).
+    case form = "application/x-www-form-urlencoded"
+    /// `text/html`.
+    case html = "text/html"
+    /// `text/plain` (Prometheus metrics).
+    case text = "text/plain"
+    /// `text/javascript` (the documentation page's script).
+    case javascript = "text/javascript"
+}
+
+/// One HTTP operation, declared once in its service's `<Name>API` module: the router registers its
+/// handler from it, typed clients call it, the gateway routes by it, and the OpenAPI document is
+/// written from it. `Body` is what the handler decodes (``NoBody`` for none) and `Output` what it
+/// encodes on success (``NoContent`` for an empty answer).
+public struct Endpoint<Body: Decodable & Sendable, Output: Decodable & Sendable>: Sendable {
+    /// The OpenAPI `operationId`, unique in the system.
+    public var id: String
+    /// The method.
+    public var method: HTTPVerb
+    /// The path, with `{name}` parameters (`/api/v1/products/{id}`).
+    public var path: String
+    /// Who may call it.
+    public var access: Access
+    /// One line for the documentation.
+    public var summary: String
+    /// Accepted query parameters (any other is refused).
+    public var query: [QueryParameter]
+    /// The success status.
+    public var status: Int
+    /// Failures beyond the standard ones (bad input, auth, not found).
+    public var problems: [ProblemCase]
+    /// The request body's media type.
+    public var bodyType: MediaType
+    /// The success body's media type.
+    public var outputType: MediaType
+    /// Path parameter schemas; `id` and `…Id` are UUIDs unless named here.
+    public var pathParameters: [String: Schema]
+    /// The gateway applies its stricter (authentication) rate limit.
+    public var strictLimit: Bool
+    /// Served only in development mode (the dev mailbox).
+    public var developmentOnly: Bool
+
+    /// Declares an endpoint.
+    public init(_ id: String, _ method: HTTPVerb, _ path: String, access: Access, summary: String, query: [QueryParameter] = [],
+                status: Int = 200, problems: [ProblemCase] = [], bodyType: MediaType = .json, outputType: MediaType = .json,
+                pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false) {
+        self.id = id
+        self.method = method
+        self.path = path
+        self.access = access
+        self.summary = summary
+        self.query = query
+        self.status = status
+        self.problems = problems
+        self.bodyType = bodyType
+        self.outputType = outputType
+        self.pathParameters = pathParameters
+        self.strictLimit = strictLimit
+        self.developmentOnly = developmentOnly
+    }
+
+    /// The path with `parameters` filled in (percent-encoded).
+    public func path(_ parameters: [String: String]) -> String {
+        Endpoint.fill(path, parameters)
+    }
+
+    /// The type-free description the router, gateway and document read.
+    public var description: EndpointDescription {
+        EndpointDescription(id: id, method: method, path: path, access: access, summary: summary, query: query, status: status,
+                            problems: problems, bodyType: bodyType, outputType: outputType, pathParameters: pathParameters,
+                            strictLimit: strictLimit, developmentOnly: developmentOnly,
+                            body: Body.self == NoBody.self ? nil : Body.self, output: Output.self == NoContent.self ? nil : Output.self)
+    }
+}
+
+extension Endpoint {
+    static func fill(_ template: String, _ parameters: [String: String]) -> String {
+        var result = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            result += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            result += (parameters[name] ?? "").addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? ""
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+}
+
+/// An endpoint without its Swift types: what routing, the gateway table and documents need.
+public struct EndpointDescription: Sendable {
+    public var id: String
+    public var method: HTTPVerb
+    public var path: String
+    public var access: Access
+    public var summary: String
+    public var query: [QueryParameter]
+    public var status: Int
+    public var problems: [ProblemCase]
+    public var bodyType: MediaType
+    public var outputType: MediaType
+    public var pathParameters: [String: Schema]
+    public var strictLimit: Bool
+    public var developmentOnly: Bool
+    /// The request body type (nil: none).
+    public var body: (any (Decodable & Sendable).Type)?
+    /// The success body type (nil: empty).
+    public var output: (any (Decodable & Sendable).Type)?
+
+    /// The names of the path's `{parameters}`, in order.
+    public var pathParameterNames: [String] {
+        path.split(separator: "/").compactMap { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? String(segment.dropFirst().dropLast()) : nil
+        }
+    }
+
+    /// The schema of path parameter `name`.
+    public func schema(ofPathParameter name: String) -> Schema {
+        if let declared = pathParameters[name] { return declared }
+        return name == "id" || name.hasSuffix("Id") ? .string(format: "uuid") : .string()
+    }
+}
+
+/// No request body.
+public struct NoBody: Codable, Sendable, SchemaDescribing {
+    public init() {}
+    public static func describeSchema(in collector: SchemaCollector) -> Schema { .any }
+}
+
+/// An empty success answer (204).
+public struct NoContent: Codable, Sendable, SchemaDescribing {
+    public init() {}
+    public static func describeSchema(in collector: SchemaCollector) -> Schema { .any }
+}
+
+/// An HTML page or a text body: documented by media type, not by schema.
+public struct TextBody: Codable, Sendable, SchemaDescribing {
+    /// The text.
+    public var text: String
+    public init(text: String) { self.text = text }
+    public static func describeSchema(in collector: SchemaCollector) -> Schema { .string() }
+}
+
+/// Fields of a form post (`application/x-www-form-urlencoded`).
+public struct FormFields: Codable, Sendable, SchemaDescribing {
+    public init() {}
+    public static func describeSchema(in collector: SchemaCollector) -> Schema {
+        .object(properties: [], required: [], additional: .string())
+    }
+}
+
+/// `{"status": "…"}`, the answer of actions that have nothing else to say.
+public struct StatusMessage: Codable, Sendable, Equatable {
+    /// `verified`, `accepted`.
+    public var status: String
+    /// Creates the message.
+    public init(status: String) { self.status = status }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The body of `/health/ready`.
+public struct HealthReport: Codable, Sendable {
+    /// `ok` or `unavailable`.
+    public var status: String
+    /// Each component's state.
+    public var checks: [String: String]
+
+    /// Creates a report.
+    public init(status: String, checks: [String: String]) {
+        self.status = status
+        self.checks = checks
+    }
+}
+
+/// The answer of `POST /internal/events`.
+public struct EventDeliveryOutcome: Codable, Sendable, Equatable {
+    /// `applied`, `duplicate`, `ignored` or `parked`.
+    public var outcome: String
+    /// Creates the value.
+    public init(outcome: String) { self.outcome = outcome }
+}
+
+/// Any JSON document (the OpenAPI document itself).
+public struct JSONDocument: Codable, Sendable, SchemaDescribing {
+    public init() {}
+    public static func describeSchema(in collector: SchemaCollector) -> Schema { .any }
+    public init(from decoder: any Decoder) throws {}
+    public func encode(to encoder: any Encoder) throws {}
+}
+
+/// The endpoints every service serves from the kit.
+public enum KitEndpoints {
+    public static let live = Endpoint<NoBody, StatusMessage>("healthLive", .GET, "/health/live", access: .anyone,
+        summary: "The process is up.")
+    public static let ready = Endpoint<NoBody, HealthReport>("healthReady", .GET, "/health/ready", access: .anyone,
+        summary: "The service can serve: its database answers and its migrations are applied (503 with the failing checks otherwise).")
+    public static let metrics = Endpoint<NoBody, TextBody>("metrics", .GET, "/metrics", access: .anyone,
+        summary: "Prometheus metrics (text exposition format).", outputType: .text)
+    public static let openAPI = Endpoint<NoBody, JSONDocument>("openAPI", .GET, "/openapi.json", access: .anyone,
+        summary: "This OpenAPI 3.1 document.")
+
+    /// `POST /internal/events` for a consumer whose events come from `publishers`.
+    public static func events(from publishers: Set<ServiceName>) -> Endpoint<JSONDocument, EventDeliveryOutcome> {
+        Endpoint("deliverEvent", .POST, "/internal/events", access: .services(publishers),
+                 summary: "Deliver one outbox event (at least once; duplicates have no second effect).")
+    }
+
+    /// The operational endpoints of every service.
+    public static let operational: [EndpointDescription] = [live.description, ready.description, metrics.description, openAPI.description]
+}

@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import PlexusRegistry
+import Testing
+
+/// The real system started as a person starts it (`plexus up --demo`: embedded PostgreSQL, one
+/// process per service) on free ports in a private data directory, its output in a log file.
+final class RunningSystem: Sendable {
+    let process: Process
+    let data: URL
+    let log: URL
+    let gateway: String
+    let gatewayPort: Int
+
+    static var executable: URL {
+        // The test bundle and the `plexus` binary live in the same build directory.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = bundle.deletingLastPathComponent()
+        while directory.pathExtension == "xctest" || directory.lastPathComponent == "MacOS" || directory.lastPathComponent == "Contents" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("plexus")
+    }
+
+    /// Starts it with `settings` added to the environment and waits until the gateway is ready.
+    init(settings: [String: String] = [:]) async throws {
+        let binary = Self.executable
+        #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the plexus product first (swift build)")
+        data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-system-\(RandomToken.hex(bytes: 4))")
+        gatewayPort = try EmbeddedPostgres.freePort()
+        gateway = "http://127.0.0.1:\(gatewayPort)"
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
+        environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
+        for service in ServiceRegistry.topology.services where service != .gateway {
+            environment[service.environmentPrefix + "PORT"] = String(try EmbeddedPostgres.freePort())
+        }
+        environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
+        environment.merge(settings) { _, new in new }
+        process = Process()
+        process.executableURL = binary
+        process.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
+        process.environment = environment
+        log = data.appendingPathExtension("log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: log)
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.runWithDefaultSignalMask()
+        let gateway = self.gateway
+        let ready = try await eventually(timeout: .seconds(90)) { (try? await Self.get(gateway + "/health/ready").status) == 200 }
+        if !ready {
+            let output = (try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? ""
+            stop()
+            throw NotReady(output: String(output))
+        }
+    }
+
+    struct NotReady: Error { var output: String }
+
+    /// Everything the system logged so far.
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// Stops it (if still running) and removes its data.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: data)
+        try? FileManager.default.removeItem(at: log)
+    }
+
+    struct Reply: Sendable {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    static func get(_ url: String, token: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 4 << 20))
+    }
+
+    static func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+        return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    }
+}
