@@ -62,7 +62,7 @@ public enum GatewayService: PlexusService {
                 guard let base = configuration.common.serviceURLs[upstream] else { continue }
                 group.addTask {
                     do {
-                        let response = try await client.send(upstream: "health:\(upstream.rawValue)", method: .GET, url: base + "/health/ready",
+                        let response = try await client.send(upstream: "health:\(upstream.rawValue)", method: .GET, url: base + KitEndpoints.ready.path,
                                                              deadline: .seconds(2), logger: logger)
                         return (upstream.rawValue, response.status == .ok ? "ok" : "unavailable (\(response.status.code))")
                     } catch {

@@ -29,8 +29,9 @@ public enum IdentityService: PlexusService {
         let keys = configuration.signingKeys
         let verifier = JWKSVerifier(logger: environment.logger) { keys.jwks }
         let router = environment.makeRouter(migrations: try migrations, verifier: verifier)
-        // Sign-in responses carry tokens: they are never stored for replay.
-        router.router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { $0.uri.path.hasPrefix("/api/v1/auth/") }))
+        // Authentication answers carry tokens or act on secrets: they are never stored for replay.
+        let unstored = Set(IdentityEndpoints.all.filter(\.strictLimit).map(\.path))
+        router.router.add(middleware: IdempotencyMiddleware(client: database.client, excluded: { unstored.contains($0.uri.path) }))
         let flows = AuthFlows(identity: identity)
         AuthController(flows: flows, identity: identity).addRoutes(to: router)
         UsersController(identity: identity).addRoutes(to: router)

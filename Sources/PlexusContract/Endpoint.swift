@@ -81,63 +81,38 @@ public enum MediaType: String, Sendable {
 /// written from it. `Body` is what the handler decodes (``NoBody`` for none) and `Output` what it
 /// encodes on success (``NoContent`` for an empty answer).
 public struct Endpoint<Body: Decodable & Sendable, Output: Decodable & Sendable>: Sendable {
-    /// The OpenAPI `operationId`, unique in the system.
-    public var id: String
-    /// The method.
-    public var method: HTTPVerb
-    /// The path, with `{name}` parameters (`/api/v1/products/{id}`).
-    public var path: String
-    /// Who may call it.
-    public var access: Access
-    /// One line for the documentation.
-    public var summary: String
-    /// Accepted query parameters (any other is refused).
-    public var query: [QueryParameter]
-    /// The success status.
-    public var status: Int
-    /// Failures beyond the standard ones (bad input, auth, not found).
-    public var problems: [ProblemCase]
-    /// The request body's media type.
-    public var bodyType: MediaType
-    /// The success body's media type.
-    public var outputType: MediaType
-    /// Path parameter schemas; `id` and `…Id` are UUIDs unless named here.
-    public var pathParameters: [String: Schema]
-    /// The gateway applies its stricter (authentication) rate limit.
-    public var strictLimit: Bool
-    /// Served only in development mode (the dev mailbox).
-    public var developmentOnly: Bool
+    /// The type-free description the router, gateway and document read.
+    public let description: EndpointDescription
 
-    /// Declares an endpoint.
+    /// Declares an endpoint: its OpenAPI `operationId` (unique in the system), method, path with
+    /// `{name}` parameters, who may call it, one line for the documentation, the query parameters
+    /// it reads, the success status, failures beyond the standard ones (bad input, auth, not
+    /// found), media types, path parameter schemas (`id` and `…Id` are UUIDs unless named), whether
+    /// the gateway applies its stricter (authentication) rate limit, and whether it exists only in
+    /// development mode.
     public init(_ id: String, _ method: HTTPVerb, _ path: String, access: Access, summary: String, query: [QueryParameter] = [],
                 status: Int = 200, problems: [ProblemCase] = [], bodyType: MediaType = .json, outputType: MediaType = .json,
                 pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false) {
-        self.id = id
-        self.method = method
-        self.path = path
-        self.access = access
-        self.summary = summary
-        self.query = query
-        self.status = status
-        self.problems = problems
-        self.bodyType = bodyType
-        self.outputType = outputType
-        self.pathParameters = pathParameters
-        self.strictLimit = strictLimit
-        self.developmentOnly = developmentOnly
+        description = EndpointDescription(
+            id: id, method: method, path: path, access: access, summary: summary, query: query, status: status, problems: problems,
+            bodyType: bodyType, outputType: outputType, pathParameters: pathParameters, strictLimit: strictLimit, developmentOnly: developmentOnly,
+            body: Body.self == NoBody.self ? nil : Body.self, output: Output.self == NoContent.self ? nil : Output.self)
     }
+
+    /// The operation id.
+    public var id: String { description.id }
+    /// The method.
+    public var method: HTTPVerb { description.method }
+    /// The path template.
+    public var path: String { description.path }
+    /// Who may call it.
+    public var access: Access { description.access }
+    /// The success status.
+    public var status: Int { description.status }
 
     /// The path with `parameters` filled in (percent-encoded).
     public func path(_ parameters: [String: String]) -> String {
         Endpoint.fill(path, parameters)
-    }
-
-    /// The type-free description the router, gateway and document read.
-    public var description: EndpointDescription {
-        EndpointDescription(id: id, method: method, path: path, access: access, summary: summary, query: query, status: status,
-                            problems: problems, bodyType: bodyType, outputType: outputType, pathParameters: pathParameters,
-                            strictLimit: strictLimit, developmentOnly: developmentOnly,
-                            body: Body.self == NoBody.self ? nil : Body.self, output: Output.self == NoContent.self ? nil : Output.self)
     }
 }
 
@@ -155,7 +130,8 @@ extension Endpoint {
     }
 }
 
-/// An endpoint without its Swift types: what routing, the gateway table and documents need.
+/// An endpoint without its Swift types: what routing, the gateway table and documents need (the
+/// fields of ``Endpoint/init(_:_:_:access:summary:query:status:problems:bodyType:outputType:pathParameters:strictLimit:developmentOnly:)``).
 public struct EndpointDescription: Sendable {
     public var id: String
     public var method: HTTPVerb

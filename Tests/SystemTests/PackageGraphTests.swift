@@ -69,11 +69,15 @@ import Testing
             let forbidden = service.dependencies.compactMap(\.name).filter { $0.hasSuffix("Service") && $0 != service.name }
             #expect(forbidden.isEmpty, "\(service.name) depends on \(forbidden)")
         }
+        // a contract module is what a Swift client links: the contract kit and logging, nothing server-side
         let apis = manifest.targets.filter { $0.name.hasSuffix("API") }
+        #expect(apis.count >= 4)
         for api in apis {
-            let names = api.dependencies.compactMap(\.name)
-            #expect(names.allSatisfy { !$0.hasSuffix("Service") }, "\(api.name) must not depend on a service")
+            let names = Set(api.dependencies.compactMap(\.name))
+            #expect(names.isSubset(of: ["PlexusContract", "Logging"]), "\(api.name) depends on \(names.sorted())")
         }
+        let contract = try #require(manifest.targets.first { $0.name == "PlexusContract" })
+        #expect(Set(contract.dependencies.compactMap(\.name)) == ["Logging"])
     }
 
     @Test func theManifestsTableAndTheRegistryListTheSameServices() throws {

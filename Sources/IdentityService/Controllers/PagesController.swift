@@ -12,7 +12,7 @@ struct PagesController: Sendable {
         router.on(IdentityEndpoints.verifyEmailPage) { request, _ in
             let token = htmlEscape(request.queryDictionary["token"] ?? "")
             return Response.html(Self.page("Verify your e-mail", """
-                <form method="post" action="/verify-email"><input type="hidden" name="token" value="\(token)">
+                <form method="post" action="\(IdentityEndpoints.verifyEmailForm.path)"><input type="hidden" name="token" value="\(token)">
                 <button type="submit">Verify my e-mail address</button></form>
                 """))
         }
@@ -28,7 +28,7 @@ struct PagesController: Sendable {
         router.on(IdentityEndpoints.resetPasswordPage) { request, _ in
             let token = htmlEscape(request.queryDictionary["token"] ?? "")
             return Response.html(Self.page("Choose a new password", """
-                <form method="post" action="/reset-password"><input type="hidden" name="token" value="\(token)">
+                <form method="post" action="\(IdentityEndpoints.resetPasswordForm.path)"><input type="hidden" name="token" value="\(token)">
                 <label>New password <input type="password" name="newPassword" minlength="8" maxlength="128" required></label>
                 <button type="submit">Set password</button></form>
                 """))

@@ -56,8 +56,8 @@ struct Identity: Sendable {
     /// Issues an e-mail token and publishes the event that makes notification send the link.
     func sendEmailLink(to user: UserRecord, purpose: EmailTokenRepository.Purpose, on connection: PostgresConnection, logger: Logger) async throws {
         let (ttl, path, event): (TimeInterval, String, EventType<EmailTokenIssued>) = switch purpose {
-        case .verifyEmail: (86400, "/verify-email", IdentityEvent.verificationRequested)
-        case .resetPassword: (3600, "/reset-password", IdentityEvent.passwordResetRequested)
+        case .verifyEmail: (86400, IdentityEndpoints.verifyEmailPage.path, IdentityEvent.verificationRequested)
+        case .resetPassword: (3600, IdentityEndpoints.resetPasswordPage.path, IdentityEvent.passwordResetRequested)
         }
         let (token, expiresAt) = try await emailTokens.issue(userID: user.id, purpose: purpose, ttl: ttl, on: connection, logger: logger)
         let link = configuration.common.publicURL + path + "?token=" + token

@@ -61,7 +61,7 @@ public struct Outbox: Sendable {
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Authorization", value: "Bearer \(try tokens.token(for: subscriber.service))")
             let response = try await http.send(
-                upstream: subscriber.name, method: .POST, url: subscriber.baseURL + "/internal/events",
+                upstream: subscriber.name, method: .POST, url: subscriber.baseURL + KitEndpoints.events(from: []).path,
                 headers: headers, body: ByteBuffer(string: body), idempotent: true, deadline: .seconds(10), logger: logger
             )
             guard (200..<300).contains(Int(response.status.code)) else {
