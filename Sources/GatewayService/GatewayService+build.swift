@@ -30,11 +30,24 @@ public enum GatewayService: PlexusService {
     /// The merged public document: every service's public operations and the gateway's own.
     public static func document(topology: Topology, gateway: [EndpointDescription], development: Bool) -> JSONValue {
         OpenAPIDocument.build(
-            title: "Plexus", summary: "The public HTTP API of every Plexus service, through the gateway. Errors are RFC 9457 problem documents.",
+            title: "Plexus", summary: contractSummary,
             sections: topology.documentSections(development: development).filter { $0.tag != name.rawValue }
                 + [OpenAPIDocument.Section(tag: name.rawValue, summary: summary, endpoints: gateway)],
             includeInternal: false)
     }
+
+    /// The document's introduction, with where the running API differs from the contract it was
+    /// first written against (this document is the contract now).
+    static let contractSummary = """
+        The public HTTP API of every Plexus service, through the gateway. Errors are RFC 9457 problem documents \
+        (`application/problem+json` with a stable `code`); lists are `{items, nextCursor}` pages; money is integer minor units.
+
+        Where this differs from the first written contract: the address book (`GET /api/v1/users/me/addresses`) is a page; \
+        a product is read by `/api/v1/products/{id}` where `id` is an id or a slug; e-mail links open the pages \
+        `GET/POST /verify-email` and `GET/POST /reset-password`; a spent or expired e-mail token is 400 `invalid_token`; \
+        refresh failures are 401 `invalid_refresh_token` or `refresh_token_reused`; `/dev/mailbox` exists only in development. \
+        Carts, orders, payments, media, promotions and reviews are not served yet.
+        """
 
     /// Builds the router. The token verifier is normally identity's JWKS.
     public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> EndpointRouter {

@@ -133,18 +133,31 @@ extension Endpoint {
 /// An endpoint without its Swift types: what routing, the gateway table and documents need (the
 /// fields of ``Endpoint/init(_:_:_:access:summary:query:status:problems:bodyType:outputType:pathParameters:strictLimit:developmentOnly:)``).
 public struct EndpointDescription: Sendable {
+    /// The OpenAPI `operationId`.
     public var id: String
+    /// The method.
     public var method: HTTPVerb
+    /// The path template.
     public var path: String
+    /// Who may call it.
     public var access: Access
+    /// One line for the documentation.
     public var summary: String
+    /// The query parameters it reads.
     public var query: [QueryParameter]
+    /// The success status.
     public var status: Int
+    /// Its own failures.
     public var problems: [ProblemCase]
+    /// The request body's media type.
     public var bodyType: MediaType
+    /// The success body's media type.
     public var outputType: MediaType
+    /// Declared path parameter schemas.
     public var pathParameters: [String: Schema]
+    /// Under the gateway's authentication rate limit.
     public var strictLimit: Bool
+    /// Served only in development mode.
     public var developmentOnly: Bool
     /// The request body type (nil: none).
     public var body: (any (Decodable & Sendable).Type)?

@@ -88,15 +88,13 @@ public final class SchemaCollector {
         // → `Page_UserDTO`: module names dropped, nesting kept (two nested `Image` types must not collide).
         var tokens: [String] = []
         var current = ""
-        var afterModule = false
         for character in String(reflecting: type) + " " {
             if character.isLetter || character.isNumber || character == "_" {
                 current.append(character)
                 continue
             }
-            let isModule = character == "." && !afterModule && (current.hasSuffix("API") || current.hasPrefix("Plexus") || current == "Swift" || current == "Foundation")
+            let isModule = character == "." && (current.hasSuffix("API") || current.hasPrefix("Plexus") || current == "Swift" || current == "Foundation")
             if !current.isEmpty, !isModule { tokens.append(current) }
-            afterModule = false
             current = ""
         }
         return tokens.joined(separator: "_")

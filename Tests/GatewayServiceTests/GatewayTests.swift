@@ -101,6 +101,17 @@ func accessToken(_ ring: SigningKeyRing) async throws -> String {
         }
     }
 
+    @Test func aDeclaredPathWithAnotherMethodIs405WithAllow() async throws {
+        try await withGateway(gatewayConfiguration(identityURL: "http://127.0.0.1:1"), ring: ring) { http in
+            for method in [HTTPRequest.Method.delete, .init("TRACE")!] {
+                let response = try await http.execute(uri: "/api/v1/users/me", method: method) { $0 }
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET")
+                #expect(try response.problem().code == "method_not_allowed")
+            }
+        }
+    }
+
     @Test func aDownUpstreamIsAFast503() async throws {
         let closedPort = try EmbeddedPostgres.freePort()
         try await withGateway(gatewayConfiguration(identityURL: "http://127.0.0.1:\(closedPort)"), ring: ring) { http in
@@ -160,5 +171,23 @@ func accessToken(_ ring: SigningKeyRing) async throws -> String {
             let other = try await http.execute(uri: "/health/live", method: .get, headers: [.origin: "https://evil.example"]) { $0 }
             #expect(other.headers[.accessControlAllowOrigin] == nil)
         }
+    }
+}
+
+@Suite struct GatewayRouteTableTests {
+    @Test func matchesTemplatesMethodsAndLiteralsFirst() {
+        // setup
+        let table = GatewayRouteTable([
+            GatewayRoute("GET", "/api/v1/shops/me", .shop), GatewayRoute("GET", "/api/v1/shops/{idOrSlug}", .shop),
+            GatewayRoute("PATCH", "/api/v1/shops/me", .shop), GatewayRoute("GET", "/dev/mailbox", .notification, developmentOnly: true),
+        ], development: false)
+        // expect
+        #expect(table.match(method: "GET", path: "/api/v1/shops/me") == .route(GatewayRoute("GET", "/api/v1/shops/me", .shop)))
+        #expect(table.match(method: "GET", path: "/api/v1/shops/lumen-books") == .route(GatewayRoute("GET", "/api/v1/shops/{idOrSlug}", .shop)))
+        #expect(table.match(method: "HEAD", path: "/api/v1/shops/x") == .route(GatewayRoute("GET", "/api/v1/shops/{idOrSlug}", .shop)))
+        #expect(table.match(method: "DELETE", path: "/api/v1/shops/me") == .methodNotAllowed(allow: ["GET", "PATCH"]))
+        #expect(table.match(method: "GET", path: "/api/v1/shops/") == .none, "an empty segment is not a parameter")
+        #expect(table.match(method: "GET", path: "/api/v1/shops/a/b") == .none)
+        #expect(table.match(method: "GET", path: "/dev/mailbox") == .none, "development-only routes are not routed in production")
     }
 }
