@@ -55,9 +55,11 @@ public enum GatewayService: PlexusService {
         let breakers = CircuitBreakers(template: CircuitBreaker(failureThreshold: 5, openDuration: .seconds(5)))
         let router = Router(context: PlexusContext.self)
         router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: ProblemMiddleware())
-        router.add(middleware: MetricsMiddleware())
+        // Outside the problem renderer, so the gateway's own refusals carry the headers too.
         router.add(middleware: SecurityHeadersMiddleware(corsOrigins: Set(configuration.corsOrigins)))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: PersonalResponseMiddleware())
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: RateLimitMiddleware(general: RateLimiter(limit: configuration.rateLimit), auth: RateLimiter(limit: configuration.authRateLimit),
                                                    configuration: configuration))
         router.add(middleware: ProxyMiddleware(configuration: configuration, http: http, breakers: breakers, verifier: verifier))

@@ -54,7 +54,7 @@ public enum IdentityService: PlexusService {
             let rows = try await connection.query("""
                 UPDATE users SET password_hash = \(hash), roles = \(allRoles.map(\.rawValue)), email_verified = true, disabled = false,
                        token_version = token_version + 1, updated_at = now()
-                WHERE lower(email) = lower(\(email)) RETURNING \(unescaped: UserRepository.columns)
+                WHERE lower(email) = lower(\(UserRepository.normalized(email))) RETURNING \(unescaped: UserRepository.columns)
                 """, logger: logger)
             return try await UserRepository.decode(rows)[0].dto
         }

@@ -91,3 +91,10 @@ extension RequestBody where Self: Decodable {
         Set(K.allCases.map(\.stringValue))
     }
 }
+
+extension StringProtocol {
+    /// The length PostgreSQL's `length()` and `varchar(n)` count: Unicode code points. Swift's
+    /// `count` counts grapheme clusters, which combining marks keep at one; a limit checked with it
+    /// lets a longer string reach a database constraint.
+    public var storedLength: Int { unicodeScalars.count }
+}

@@ -157,7 +157,7 @@ func accessToken(_ ring: SigningKeyRing) async throws -> String {
                 let response = try await http.execute(uri: "/api/v1/auth/login", method: .post, headers: [.contentType: "application/json", .contentLength: "1000"], body: big) { $0 }
                 #expect(response.status == .contentTooLarge)
                 let small = try await http.execute(uri: "/api/v1/auth/login", method: .post, headers: TestHeaders.json(), body: .raw("{}")) { $0 }
-                #expect(try small.decode([String: Int].self)["received"] == 2, "bodies are streamed through")
+                #expect(try small.decode([String: Int].self)["received"] == 2, "bodies reach the upstream whole")
             }
         }
     }

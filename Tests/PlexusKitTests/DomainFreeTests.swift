@@ -194,3 +194,32 @@ import Testing
         #expect(MailAddress("x@y.z\r\nBcc: evil@example.com").isSafe == false)
     }
 }
+
+@Suite struct StrictBodyTests {
+    struct Priced: RequestBody {
+        var amount: Int
+        var note: String?
+        static let allowedKeys: Set<String> = ["amount", "note"]
+    }
+
+    @Test func amountsMustBeWholeNumbersInTheText() throws {
+        for text in [#"{"amount": 19.999999999999999}"#, #"{"amount": 2000.0}"#, #"{"amount": 2e3}"#, #"{"amount": 1E2}"#] {
+            let error = try #require(throws: ProblemError.self) { try JSONBodyDecoder.decode(Priced.self, from: Data(text.utf8)) }
+            #expect(error.status == .badRequest && error.errors?.first?.code == "not_whole_number", "\(text)")
+        }
+        #expect(try JSONBodyDecoder.decode(Priced.self, from: Data(#"{"amount": -2000}"#.utf8)).amount == -2000)
+        #expect(try JSONBodyDecoder.decode(Priced.self, from: Data(#"{"amount": 5, "note": "1.5e3 \" 2.5"}"#.utf8)).amount == 5,
+                "numbers inside strings are text")
+    }
+
+    @Test func onlyUTF8JSONIsAccepted() throws {
+        #expect(JSONBodyDecoder.acceptsContentType("application/json"))
+        #expect(JSONBodyDecoder.acceptsContentType("application/json; charset=UTF-8"))
+        #expect(!JSONBodyDecoder.acceptsContentType(nil))
+        #expect(!JSONBodyDecoder.acceptsContentType("text/plain"))
+        #expect(!JSONBodyDecoder.acceptsContentType("application/json; charset=latin1"))
+        let latin1 = Data([0x7B, 0x22, 0x61, 0x6D, 0x6F, 0x75, 0x6E, 0x74, 0x22, 0x3A, 0x31, 0x2C, 0x22, 0xE9, 0x22, 0x3A, 0x31, 0x7D])
+        let error = try #require(throws: ProblemError.self) { try JSONBodyDecoder.decode(Priced.self, from: latin1) }
+        #expect(error.status == .unsupportedMediaType)
+    }
+}

@@ -193,3 +193,33 @@ import Testing
         }
     }
 }
+
+@Suite struct IdempotencyReleaseTests {
+    struct Boom: Error {}
+
+    @Test func aServerFaultReleasesTheKeySoARetryRuns() async throws {
+        try await withKitDatabase { client in
+            // setup: a handler that fails once, then succeeds
+            let executions = NIOLockedValueBox(0)
+            let router = Router(context: PlexusContext.self)
+            router.add(middleware: RequestIDMiddleware())
+            router.add(middleware: ProblemMiddleware())
+            router.add(middleware: IdempotencyMiddleware(client: client))
+            router.post("/flaky") { _, _ in
+                let n = executions.withLockedValue { $0 += 1; return $0 }
+                if n == 1 { throw Boom() }
+                return try Response.json(["n": n], status: .created)
+            }
+            try await Application(router: router).test(.router) { http in
+                let headers: HTTPFields = [.idempotencyKey: "retry-me", .contentType: "application/json"]
+                // act
+                let failed = try await http.execute(uri: "/flaky", method: .post, headers: headers, body: .raw("{}")) { $0.status }
+                let retried = try await http.execute(uri: "/flaky", method: .post, headers: headers, body: .raw("{}")) { $0 }
+                // expect: the retry ran (not a 409 "in progress", not a replayed 500)
+                #expect(failed == .internalServerError)
+                #expect(retried.status == .created)
+                #expect(try retried.decode([String: Int].self) == ["n": 2])
+            }
+        }
+    }
+}

@@ -82,9 +82,19 @@ import Testing
         await hmac.add(hmac: HMACKey(from: Data(ring.jwks.keys[0].x.utf8) + Data(repeating: 0, count: 32)), digestAlgorithm: .sha256, kid: JWKIdentifier(string: ring.currentKeyID))
         let confused = try await hmac.sign(claims(), kid: JWKIdentifier(string: ring.currentKeyID))
         await #expect(throws: ProblemError.self) { try await verifier.verify(confused) }
-        // expired
-        let expired = try await signer.sign(claims(lifetime: -10), kid: JWKIdentifier(string: ring.currentKeyID))
+        // expired beyond the clock-skew allowance; a few seconds' skew is tolerated
+        let expired = try await signer.sign(claims(lifetime: -(AccessClaims.leeway + 10)), kid: JWKIdentifier(string: ring.currentKeyID))
         await #expect(throws: ProblemError.self) { try await verifier.verify(expired) }
+        let skewed = try await signer.sign(claims(lifetime: -5), kid: JWKIdentifier(string: ring.currentKeyID))
+        #expect(try await verifier.verify(skewed).tokenVersion == 3)
+        // issued in the future (a clock far ahead): refused
+        let future = AccessClaims(userID: .v7(), roles: [.customer], emailVerified: true, tokenVersion: 3, sessionID: nil,
+                                  issuedAt: Date().addingTimeInterval(600), lifetime: 900)
+        await #expect(throws: ProblemError.self) { try await verifier.verify(try await signer.sign(future, kid: JWKIdentifier(string: ring.currentKeyID))) }
+        // exp and iat are whole seconds in the token's JSON
+        let payload = String(decoding: Data(base64URLEncoded: token.split(separator: ".")[1])!, as: UTF8.self)
+        #expect(payload.range(of: #""exp":[0-9]+[,}]"#, options: .regularExpression) != nil, "\(payload)")
+        #expect(payload.range(of: #""iat":[0-9]+[,}]"#, options: .regularExpression) != nil, "\(payload)")
         // a tampered payload
         let parts = token.split(separator: ".")
         let tampered = "\(parts[0]).\(Data(#"{"sub":"x"}"#.utf8).base64URLEncodedString()).\(parts[2])"

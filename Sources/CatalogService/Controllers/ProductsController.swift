@@ -16,7 +16,8 @@ struct ProductsController: Sendable {
     func addRoutes(to router: EndpointRouter) {
         router.on(CatalogEndpoints.products) { request, context in
             let parameters = request.queryDictionary
-            let key = parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            // Each name and value percent-encoded: a value holding `&` or `=` cannot impersonate other parameters.
+            let key = ListingQuery.cacheKey(parameters)
             let cacheControl = "public, max-age=\(min(maxAge, 10))"
             if let cached = cache.listings.get(key) { return cached.response(for: request, cacheControl: cacheControl) }
             let generation = cache.generation

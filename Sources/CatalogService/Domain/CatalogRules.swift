@@ -12,7 +12,7 @@ enum CatalogRules {
         guard let value else { return required ? [FieldError(field: field, code: "required", message: "This field is required.")] : [] }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         if required && trimmed.isEmpty { return [FieldError(field: field, code: "required", message: "This field is required.")] }
-        if value.count > max { return [FieldError(field: field, code: "too_long", message: "Use at most \(max) characters.")] }
+        if value.storedLength > max { return [FieldError(field: field, code: "too_long", message: "Use at most \(max) characters.")] }
         return []
     }
 
@@ -25,7 +25,7 @@ enum CatalogRules {
         guard let values else { return [] }
         if values.count > maxEntries { return [FieldError(field: field, code: "too_many", message: "Use at most \(maxEntries) entries.")] }
         for (key, value) in values {
-            if key.trimmingCharacters(in: .whitespaces).isEmpty || key.count > 50 || value.count > 200 {
+            if key.trimmingCharacters(in: .whitespaces).isEmpty || key.storedLength > 50 || value.storedLength > 200 {
                 return [FieldError(field: "\(field).\(key)", code: "invalid", message: "Names take 1–50 characters, values at most 200.")]
             }
         }

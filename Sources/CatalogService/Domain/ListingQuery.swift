@@ -110,3 +110,13 @@ enum PriceBands {
         (bounds.lastIndex { amount >= $0 }) ?? 0
     }
 }
+
+extension ListingQuery {
+    /// The cache key of a listing request: parameters sorted by name, names and values
+    /// percent-encoded, so `q=a%26sort%3Dprice` and `q=a&sort=price` never share an entry.
+    static func cacheKey(_ parameters: [String: String]) -> String {
+        let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
+        return parameters.sorted { $0.key < $1.key }.map { encode($0.key) + "=" + encode($0.value) }.joined(separator: "&")
+    }
+}

@@ -47,7 +47,7 @@ struct AuthFlows: Sendable {
     }
 
     func login(_ body: LoginRequest, clientAddress: String, logger: Logger) async throws -> TokenPair {
-        let accountKey = "login:account:" + body.email.lowercased()
+        let accountKey = "login:account:" + UserRepository.normalized(body.email)
         let addressKey = "login:ip:" + clientAddress
         let wait = try await identity.throttles.retryAfter(accountKey, addressKey, logger: logger)
         if wait > 0 { throw IdentityError.throttled(retryAfter: wait) }

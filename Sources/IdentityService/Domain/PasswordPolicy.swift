@@ -60,7 +60,7 @@ enum ProfileRules {
     static func validateName(_ name: String, field: String = "name") -> [FieldError] {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return [FieldError(field: field, code: "required", message: "Enter a name.")] }
-        if trimmed.count > 100 { return [FieldError(field: field, code: "too_long", message: "Use at most 100 characters.")] }
+        if trimmed.storedLength > 100 { return [FieldError(field: field, code: "too_long", message: "Use at most 100 characters.")] }
         if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return [FieldError(field: field, code: "invalid_characters", message: "Control characters are not allowed.")]
         }

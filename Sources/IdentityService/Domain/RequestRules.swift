@@ -24,7 +24,7 @@ extension EmailRequest: RequestBody {
 extension LoginRequest: RequestBody {
     public static let allowedKeys: Set<String> = ["email", "password"]
     public func validate() -> [FieldError] {
-        email.isEmpty || password.isEmpty || password.count > PasswordPolicy.maximumLength || email.count > 254
+        email.isEmpty || password.isEmpty || password.count > PasswordPolicy.maximumLength || email.utf8.count > 254
             ? [FieldError(field: email.isEmpty ? "email" : "password", code: "required", message: "Enter your e-mail and password.")] : []
     }
 }
@@ -100,15 +100,15 @@ struct AddressFields: Sendable {
         var errors: [FieldError] = []
         for (field, value) in [("name", name), ("line1", line1), ("city", city), ("postalCode", postalCode)] {
             if value.isEmpty { errors.append(FieldError(field: field, code: "required", message: "This field is required.")) }
-            if value.count > 200 { errors.append(FieldError(field: field, code: "too_long", message: "Use at most 200 characters.")) }
+            if value.storedLength > 200 { errors.append(FieldError(field: field, code: "too_long", message: "Use at most 200 characters.")) }
         }
-        for (field, value) in [("line2", line2), ("region", region)] where (value?.count ?? 0) > 200 {
+        for (field, value) in [("line2", line2), ("region", region)] where (value?.storedLength ?? 0) > 200 {
             errors.append(FieldError(field: field, code: "too_long", message: "Use at most 200 characters."))
         }
         if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isLetter }) {
             errors.append(FieldError(field: "country", code: "invalid_country", message: "Use an ISO 3166-1 alpha-2 code such as US."))
         }
-        if let phone, phone.count > 32 || !phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) {
+        if let phone, phone.storedLength > 32 || !phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) {
             errors.append(FieldError(field: "phone", code: "invalid_phone", message: "Use digits, spaces and + - ( ) only."))
         }
         if !errors.isEmpty { throw ProblemError.validation(errors) }

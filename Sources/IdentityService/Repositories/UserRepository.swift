@@ -46,7 +46,7 @@ struct UserRepository: Sendable {
     func insert(email: String, name: String, passwordHash: String, roles: [Role], verified: Bool, on connection: PostgresConnection, logger: Logger) async throws -> UserRecord? {
         let rows = try await connection.query("""
             INSERT INTO users (id, email, name, password_hash, roles, email_verified)
-            VALUES (\(UUID.v7()), \(email), \(name), \(passwordHash), \(roles.map(\.rawValue)), \(verified))
+            VALUES (\(UUID.v7()), \(Self.normalized(email)), \(name), \(passwordHash), \(roles.map(\.rawValue)), \(verified))
             ON CONFLICT ((lower(email))) DO NOTHING
             RETURNING \(unescaped: Self.columns)
             """, logger: logger)
@@ -57,8 +57,15 @@ struct UserRepository: Sendable {
         try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger)).first
     }
 
+    /// An e-mail address as stored and looked up: trimmed, NFKC-normalised and case-folded, so
+    /// `ｈｘ@example.com`, `HX@example.com` and `hx@example.com` are one account.
+    static func normalized(_ email: String) -> String {
+        email.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping
+            .folding(options: [.caseInsensitive], locale: nil).precomposedStringWithCompatibilityMapping
+    }
+
     func find(email: String, logger: Logger) async throws -> UserRecord? {
-        try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM users WHERE lower(email) = lower(\(email))", logger: logger)).first
+        try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM users WHERE lower(email) = lower(\(Self.normalized(email)))", logger: logger)).first
     }
 
     func updateName(id: UUID, name: String, logger: Logger) async throws -> UserRecord? {
@@ -93,7 +100,7 @@ struct UserRepository: Sendable {
     }
 
     func search(query: String?, page: PageRequest, logger: Logger) async throws -> [UserRecord] {
-        let pattern = query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let pattern = query.map(LikePattern.containing)
         return try await Self.decode(client.query("""
             SELECT \(unescaped: Self.columns) FROM users
             WHERE (\(pattern)::text IS NULL OR email ILIKE \(pattern) OR name ILIKE \(pattern))

@@ -41,8 +41,10 @@ public struct AccessClaims: JWTPayload, Equatable {
         self.emailVerified = emailVerified
         self.iss = IssuerClaim(value: Self.issuer)
         self.aud = AudienceClaim(value: [Self.audience])
-        self.exp = ExpirationClaim(value: issuedAt.addingTimeInterval(lifetime))
-        self.iat = IssuedAtClaim(value: issuedAt)
+        // Whole seconds: RFC 7519 allows fractions, but many JWT libraries reject them.
+        let issued = Date(timeIntervalSince1970: issuedAt.timeIntervalSince1970.rounded(.down))
+        self.exp = ExpirationClaim(value: issued.addingTimeInterval(lifetime.rounded(.down)))
+        self.iat = IssuedAtClaim(value: issued)
         self.jti = IDClaim(value: UUID.v7().lowercased)
         self.tv = tokenVersion
         self.sid = sessionID?.lowercased

@@ -140,9 +140,16 @@ public final class JWKSVerifier: AccessTokenVerifier {
 }
 
 extension AccessClaims {
-    /// Expiry, issuer and audience checks without a signer.
+    /// Clock skew tolerated between identity and a verifying service.
+    public static let leeway: TimeInterval = 30
+
+    /// Expiry (with ``leeway``), not-before (`iat` in the future beyond the leeway), issuer and
+    /// audience checks without a signer.
     public func validate(now: Date = Date()) throws {
-        try exp.verifyNotExpired(currentDate: now)
+        try exp.verifyNotExpired(currentDate: now.addingTimeInterval(-Self.leeway))
+        guard iat.value.timeIntervalSince(now) <= Self.leeway else {
+            throw JWTError.claimVerificationFailure(failedClaim: iat, reason: "issued in the future")
+        }
         try aud.verifyIntendedAudience(includes: Self.audience)
         guard iss.value == Self.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "unexpected issuer") }
     }

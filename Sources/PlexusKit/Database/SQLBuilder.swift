@@ -53,3 +53,11 @@ public enum ConstraintViolation {
         }
     }
 }
+
+/// `LIKE`/`ILIKE` patterns from user text, whose `%`, `_` and `\` match themselves.
+public enum LikePattern {
+    /// A pattern matching any value that contains `text` literally.
+    public static func containing(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+}

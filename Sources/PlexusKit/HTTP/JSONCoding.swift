@@ -7,8 +7,8 @@ extension Request {
     /// Decodes a JSON body strictly: 415 for a non-JSON content type, 413 when too large, 400 for
     /// malformed JSON, unknown fields or wrong types, 422 for failed validation.
     public func decodeBody<Body: PlexusContract.RequestBody>(_ type: Body.Type, context: PlexusContext) async throws -> Body {
-        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send the body as application/json.")
+        guard JSONBodyDecoder.acceptsContentType(headers[.contentType]) else {
+            throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Send the body as application/json (UTF-8).")
         }
         var request = self
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
@@ -19,14 +19,51 @@ extension Request {
 /// Decoding rules for request bodies, separated from `Request` so they are testable without HTTP.
 public enum JSONBodyDecoder {
     /// Decodes and validates `data` as `Body`, throwing problem errors for every client mistake.
+    /// `application/json`, with no charset or UTF-8 (RFC 8259 allows nothing else).
+    public static func acceptsContentType(_ value: String?) -> Bool {
+        guard let value else { return false }
+        let parts = value.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.first == "application/json" else { return false }
+        return parts.dropFirst().allSatisfy { !$0.hasPrefix("charset=") || ["charset=utf-8", "charset=\"utf-8\"", "charset=utf8"].contains($0) }
+    }
+
+    /// Whether the JSON text holds a number written with a fraction or an exponent. Every number a
+    /// request carries is whole (amounts are minor units), and `19.999999999999999` must not
+    /// silently become 20 on its way through a `Double`.
+    static func hasNonIntegerNumber(_ data: Data) -> Bool {
+        var inString = false
+        var escaped = false
+        var inNumber = false
+        for byte in data {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; inNumber = false
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): inNumber = true
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): if inNumber { return true }
+            default: inNumber = false
+            }
+        }
+        return false
+    }
+
     public static func decode<Body: PlexusContract.RequestBody>(_ type: Body.Type, from data: Data) throws -> Body {
         guard !data.isEmpty else { throw ProblemError.badRequest("empty_body", "A JSON body is required.") }
+        guard String(data: data, encoding: .utf8) != nil else {
+            throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type", detail: "The body is not UTF-8.")
+        }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw ProblemError.badRequest("malformed_json", "The body is not valid JSON.")
         }
         guard let dictionary = object as? [String: Any] else {
             throw ProblemError.badRequest("malformed_json", "The body must be a JSON object.")
+        }
+        if hasNonIntegerNumber(data) {
+            throw ProblemError(.badRequest, code: "invalid_body", detail: "Numbers must be whole (amounts are in minor units).",
+                               errors: [FieldError(field: fractionPath(in: dictionary) ?? "", code: "not_whole_number", message: "Use a whole number without a fraction or exponent.")])
         }
         if let path = nulPath(in: dictionary) {
             throw ProblemError(.badRequest, code: "invalid_body", detail: "Text cannot contain NUL characters.",

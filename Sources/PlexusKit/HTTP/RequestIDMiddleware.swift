@@ -88,14 +88,22 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
         if let convertible = error as? any ProblemConvertible { return convertible.problem }
         // Safety net for client values the database refuses that no validation rule caught: a data
-        // exception (SQLSTATE class 22: out of range, malformed text) is the client's value, a unique
-        // violation a conflict with existing data. Neither is a server fault.
+        // exception (SQLSTATE class 22: out of range, malformed text) or an integrity violation
+        // (class 23) is the client's value; a unique violation is a conflict with existing data.
+        // None is a server fault.
         if let details = ConstraintViolation.details(of: error) {
             if details.state.hasPrefix("22") {
                 return ProblemError(.badRequest, code: "invalid_value", detail: "A value is out of range or malformed.")
             }
             if details.state == "23505" {
                 return ProblemError(.conflict, code: "conflict", detail: "This conflicts with existing data.")
+            }
+            // Any other integrity rule (a check, a reference, a missing value) the client's input broke.
+            if details.state == "23503" {
+                return ProblemError(.badRequest, code: "invalid_reference", detail: "A referenced resource does not exist.")
+            }
+            if details.state.hasPrefix("23") {
+                return ProblemError(.badRequest, code: "invalid_value", detail: "A value does not satisfy the rules for this field.")
             }
         }
         if let http = error as? any HTTPResponseError {

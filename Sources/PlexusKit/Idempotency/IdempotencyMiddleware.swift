@@ -52,7 +52,15 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         let response: Response
         do { response = try await next(request, context) } catch {
             let problem = ProblemMiddleware.problem(for: error)
-            try await finish(scope: scope, key: key, response: ProblemMiddleware.render(problem, requestID: context.requestID), logger: context.logger)
+            // A refusal is the answer to this request and is replayed; a server fault or a request
+            // cancelled mid-way (the client hung up) releases the key so a retry can run. The
+            // release runs in its own task: the cancelled request's task cannot run queries.
+            let logger = context.logger
+            if problem.status.code >= 500 || error is CancellationError || Task.isCancelled {
+                await Task { try? await self.release(scope: scope, key: key, logger: logger) }.value
+            } else {
+                try await finish(scope: scope, key: key, response: ProblemMiddleware.render(problem, requestID: context.requestID), logger: logger)
+            }
             throw error
         }
         return try await finish(scope: scope, key: key, response: response, logger: context.logger)
@@ -87,6 +95,11 @@ public struct IdempotencyMiddleware: RouterMiddleware {
             fields[IdempotencyMiddleware.replayed] = "true"
             return Response(status: .init(code: responseStatus), headers: fields, body: .init(byteBuffer: body ?? ByteBuffer()))
         }
+    }
+
+    /// Forgets a running record, so the key can be used again.
+    func release(scope: String, key: String, logger: Logger) async throws {
+        try await client.query("DELETE FROM idempotency_keys WHERE scope = \(scope) AND key = \(key) AND status = 'running'", logger: logger)
     }
 
     /// Inserts a running record; returns the existing record when the key was already taken.

@@ -11,6 +11,7 @@ public enum ServiceRuntime {
         let router = Router(context: PlexusContext.self)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: PersonalResponseMiddleware())
         router.add(middleware: MetricsMiddleware())
         if let verifier { router.add(middleware: AuthMiddleware(verifier: verifier)) }
         return router

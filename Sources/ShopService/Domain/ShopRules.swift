@@ -6,14 +6,14 @@ enum ShopRules {
     static func name(_ value: String?, required: Bool) -> [FieldError] {
         guard let value else { return required ? [FieldError(field: "name", code: "required", message: "This field is required.")] : [] }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (2...100).contains(trimmed.count), !Slug.make(from: trimmed).isEmpty else {
+        guard (2...100).contains(trimmed.storedLength), !Slug.make(from: trimmed).isEmpty else {
             return [FieldError(field: "name", code: "invalid", message: "Use 2–100 characters including letters or digits.")]
         }
         return []
     }
 
     static func description(_ value: String?) -> [FieldError] {
-        (value?.count ?? 0) > 2_000 ? [FieldError(field: "description", code: "too_long", message: "Use at most 2000 characters.")] : []
+        (value?.storedLength ?? 0) > 2_000 ? [FieldError(field: "description", code: "too_long", message: "Use at most 2000 characters.")] : []
     }
 }
 

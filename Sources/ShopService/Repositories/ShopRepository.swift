@@ -28,8 +28,7 @@ struct ShopRepository: Sendable {
     func create(owner: UUID, _ request: CreateShopRequest, logger: Logger) async throws -> ShopDTO {
         let id = UUID.v7()
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        // "me" names the caller's own shop in the API paths.
-        let base = Slug.make(from: name) == "me" ? "me-shop" : Slug.make(from: name)
+        let base = Self.slug(for: name)
         return try await ConstraintViolation.mapping(Self.constraints) {
             try await client.withTransaction(logger: logger) { connection in
                 var shop = try await insert(id: id, owner: owner, name: name, slug: base, description: request.description ?? "", connection, logger: logger)
@@ -43,6 +42,13 @@ struct ShopRepository: Sendable {
                 return shop
             }
         }
+    }
+
+    /// The slug of a shop name; `me` names the caller's own shop in the API paths, so a shop called
+    /// "Me" gets `me-shop` (on creation and on rename alike).
+    static func slug(for name: String) -> String {
+        let slug = Slug.make(from: name)
+        return slug == "me" ? "me-shop" : slug
     }
 
     private func insert(id: UUID, owner: UUID, name: String, slug: String, description: String, _ connection: PostgresConnection,
@@ -59,7 +65,7 @@ struct ShopRepository: Sendable {
             try await client.withTransaction(logger: logger) { connection -> ShopDTO? in
                 guard let shop = try await Self.decode(connection.query("""
                     UPDATE shops SET name = coalesce(\(name), name), description = coalesce(\(request.description), description),
-                        slug = CASE WHEN \(name)::text IS NULL OR \(name)::text = name THEN slug ELSE \(name.map(Slug.make) ?? "") END, updated_at = now()
+                        slug = CASE WHEN \(name)::text IS NULL OR \(name)::text = name THEN slug ELSE \(name.map(Self.slug(for:)) ?? "") END, updated_at = now()
                     WHERE owner_id = \(owner) RETURNING \(unescaped: Self.columns)
                     """, logger: logger)).first else { return nil }
                 try await outbox.publish(ShopEvent.updated, ShopChanged(shopId: shop.id, ownerId: owner, name: shop.name, slug: shop.slug),
@@ -86,9 +92,11 @@ struct ShopRepository: Sendable {
     func search(_ text: String?, page: PageRequest, logger: Logger) async throws -> [ShopDTO] {
         let after = page.after ?? UUID(uuidString: "ffffffff-ffff-ffff-ffff-ffffffffffff")!
         if let text {
+            // `%` and `_` in the text match themselves, not any character
+            let pattern = LikePattern.containing(text)
             return try await Self.decode(client.query("""
                 SELECT \(unescaped: Self.columns) FROM shops
-                WHERE (name ILIKE '%' || \(text) || '%' OR \(text) <% name OR description ILIKE '%' || \(text) || '%') AND id < \(after)
+                WHERE (name ILIKE \(pattern) OR \(text) <% name OR description ILIKE \(pattern)) AND id < \(after)
                 ORDER BY id DESC LIMIT \(page.limit + 1)
                 """, logger: logger))
         }

@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import GatewayService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOConcurrencyHelpers
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct GatewayHardeningTests {
+    let ring = try! SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
+
+    /// Opens a TCP connection, sends `text`, and hangs up.
+    static func sendAndHangUp(port: Int, _ text: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        _ = text.withCString { send(fd, $0, strlen($0), 0) }
+        close(fd)
+    }
+
+    @Test func clientsThatHangUpMidBodyDoNotOpenTheUpstreamsBreaker() async throws {
+        // setup: a live gateway in front of a live upstream
+        let calls = NIOLockedValueBox(0)
+        try await withLiveServer(makeUpstream(calls: calls)) { upstream in
+            let configuration = gatewayConfiguration(identityURL: "http://127.0.0.1:\(upstream)", authBurst: 100)
+            let router = GatewayService.buildRouter(configuration: configuration, http: .plexus, verifier: JWKSVerifier(logger: testLogger()) { ring.jwks },
+                                                    logger: testLogger())
+            try await withLiveServer(router.router) { gateway in
+                // act: ten clients promise 9999 bytes, send one and vanish
+                for _ in 0..<10 {
+                    try Self.sendAndHangUp(port: gateway, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9999\r\n\r\n{")
+                }
+                try await Task.sleep(for: .milliseconds(300))
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/auth/login")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: "{}"))
+                let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+                // expect: the honest client is served
+                #expect(response.status == .ok)
+                #expect(calls.withLockedValue { $0 } == 1, "no abandoned body reached the upstream")
+            }
+        }
+    }
+
+    @Test func theGatewaysOwnRefusalsCarryTheSecurityHeaders() async throws {
+        try await withGateway(gatewayConfiguration(identityURL: "http://127.0.0.1:1"), ring: ring) { http in
+            for (uri, method) in [("/nowhere", HTTPRequest.Method.get), ("/api/v1/users/me", .delete), ("/api/v1/users/me", .get)] {
+                let response = try await http.execute(uri: uri, method: method, headers: [.origin: "https://shop.example", .authorization: "Bearer x.y.z"]) { $0 }
+                #expect(response.status.code >= 400)
+                #expect(response.headers[.xContentTypeOptions] == "nosniff", "\(method) \(uri)")
+                #expect(response.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(response.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
+        }
+    }
+}
