@@ -15,7 +15,7 @@ public enum IdentityService: PlexusService {
     public static let consumes = [ShopEvent.created.descriptor]
     public static let publishes = IdentityEvent.all
     public static let summary = "Accounts, sign-in with JWTs, e-mail verification, password resets, sessions, addresses and user administration."
-    public static let endpoints = IdentityEndpoints.all
+    public static let endpoints = IdentityEndpoints.all + [KitEndpoints.revocations.description]
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> IdentityConfiguration {
         try IdentityConfiguration.load(reader: &reader)
@@ -37,7 +37,10 @@ public enum IdentityService: PlexusService {
         UsersController(identity: identity).addRoutes(to: router)
         AdminController(identity: identity).addRoutes(to: router)
         PagesController(flows: flows).addRoutes(to: router)
-        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions)
+        let revocations = RevocationsController(client: database.client, horizonSeconds: configuration.accessTokenTTL + Int(AccessClaims.leeway))
+        revocations.addRoutes(to: router)
+        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions, jobs: [revocations.pruneJob()],
+                            periodic: [PeriodicJob(RevocationsController.prune, every: .seconds(3600))])
     }
 
     /// Creates (or updates) a verified user with `role`: `plexus admin create-user` and `up --demo`.

@@ -50,3 +50,50 @@ public enum KitEndpoints {
     /// The operational endpoints of every service.
     public static let operational: [EndpointDescription] = [live.description, ready.description, metrics.description, openAPI.description]
 }
+
+/// One revocation of access tokens: every token of `userId` older than `minTokenVersion`, or every
+/// token of the session (refresh-token family) `sessionId`.
+public struct RevocationEntry: Codable, Sendable, Equatable {
+    /// Position in the feed.
+    public var id: Int64
+    /// The user whose older tokens are revoked.
+    public var userId: UUID?
+    /// The lowest token version still valid for `userId`.
+    public var minTokenVersion: Int?
+    /// The revoked session.
+    public var sessionId: UUID?
+    /// When.
+    public var at: Date
+
+    /// Creates an entry.
+    public init(id: Int64, userId: UUID?, minTokenVersion: Int?, sessionId: UUID?, at: Date) {
+        self.id = id
+        self.userId = userId
+        self.minTokenVersion = minTokenVersion
+        self.sessionId = sessionId
+        self.at = at
+    }
+}
+
+/// A page of identity's revocation feed.
+public struct RevocationFeedDTO: Codable, Sendable, Equatable {
+    /// Entries after the requested position, oldest first (at most 1,000).
+    public var entries: [RevocationEntry]
+    /// How long an entry matters: the access-token lifetime plus the clock-skew allowance. Older
+    /// entries are dropped; the tokens they revoked have expired.
+    public var horizonSeconds: Int
+
+    /// Creates a page.
+    public init(entries: [RevocationEntry], horizonSeconds: Int) {
+        self.entries = entries
+        self.horizonSeconds = horizonSeconds
+    }
+}
+
+extension KitEndpoints {
+    /// Identity's revocation feed, polled by every other service and the gateway.
+    public static let revocations = Endpoint<NoBody, RevocationFeedDTO>("getRevocations", .GET, "/internal/revocations",
+        access: .services(Set(ServiceName.allCases).subtracting([.identity])),
+        summary: "Access-token revocations after a position (logouts, password changes and resets, disabled users, removed roles).",
+        query: [QueryParameter("after", .integer, "The last `id` already applied (0: everything within the horizon).")])
+}

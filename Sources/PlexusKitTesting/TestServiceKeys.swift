@@ -22,7 +22,7 @@ extension CommonConfiguration {
     /// A development-mode configuration for tests: port 0, test service keys, the gateway's public URL.
     public static func test(_ service: ServiceName, database: DatabaseURL?, serviceURLs: [ServiceName: String] = [:]) -> CommonConfiguration {
         CommonConfiguration(service: service, mode: .development, port: 0, databaseURL: database,
-                            serviceKeys: service == .gateway ? nil : TestServiceKeys.keys(for: service),
+                            serviceKeys: TestServiceKeys.keys(for: service),
                             publicURL: "http://localhost:8080", serviceURLs: serviceURLs)
     }
 }

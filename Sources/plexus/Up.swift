@@ -37,7 +37,7 @@ struct Up: AsyncParsableCommand {
                 if applied > 0 { say("\(service.name.rawValue): applied \(applied) migration(s)") }
             }
             let services = ServiceRegistry.topology.services
-            let secrets = try DevelopmentSecrets.load(from: base.appendingPathComponent("secrets"), services: services.filter { $0 != .gateway })
+            let secrets = try DevelopmentSecrets.load(from: base.appendingPathComponent("secrets"), services: services)
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasSuffix("_SERVICE_KEY") }
             environment["PLEXUS_MODE"] = "development"
             environment["PLEXUS_DATABASE_URL"] = databaseBase.with(database: "plexus").urlString

@@ -14,6 +14,8 @@ final class RunningSystem: Sendable {
     let log: URL
     let gateway: String
     let gatewayPort: Int
+    /// Each service's port.
+    let ports: [ServiceName: Int]
 
     static var executable: URL {
         // The test bundle and the `plexus` binary live in the same build directory.
@@ -35,9 +37,12 @@ final class RunningSystem: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
         environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
+        var ports: [ServiceName: Int] = [.gateway: gatewayPort]
         for service in ServiceRegistry.topology.services where service != .gateway {
-            environment[service.environmentPrefix + "PORT"] = String(try EmbeddedPostgres.freePort())
+            ports[service] = try EmbeddedPostgres.freePort()
+            environment[service.environmentPrefix + "PORT"] = String(ports[service]!)
         }
+        self.ports = ports
         environment["PLEXUS_IDENTITY_BCRYPT_COST"] = "6"
         environment.merge(settings) { _, new in new }
         process = Process()

@@ -94,6 +94,20 @@ import Testing
         let shopPage = try await get(gateway + "/api/v1/shops/\(shop.slug)")
         #expect(String(buffer: shopPage.body).contains("Walker Zebrawood Ukulele"))
 
+        // logging out everywhere stops the old access token within seconds, at the gateway and at the
+        // catalogue itself (identity's revocation feed)
+        let oldToken = sellerToken.value
+        #expect(try await post(gateway + "/api/v1/auth/logout-all", [String: String](), token: oldToken).status == 204)
+        let another = CreateProductRequest(name: "Walker Maple Ukulele", description: "Handmade.", categoryId: leaf.id, status: .published,
+                                           variants: [CreateVariantRequest(sku: sku + "-2", options: [:], price: Money(amount: 9900, currency: "USD"), stock: 1)])
+        let catalog = "http://127.0.0.1:\(system.ports[.catalog]!)"
+        let revoked = try await eventually(timeout: .seconds(10)) {
+            let viaGateway = try await post(gateway + "/api/v1/products", another, token: oldToken)
+            let direct = try await post(catalog + "/api/v1/products", another, token: oldToken)
+            return viaGateway.status == 401 && direct.status == 401 && String(buffer: direct.body).contains("token_revoked")
+        }
+        #expect(revoked, "the revoked token still works")
+
         // Ctrl-C stops everything cleanly
         kill(up.processIdentifier, SIGINT)
         let stopped = try await eventually(timeout: .seconds(30)) { !up.isRunning }

@@ -93,7 +93,9 @@ struct UserRepository: Sendable {
     func adminUpdate(id: UUID, roles: [Role]?, disabled: Bool?, on connection: PostgresConnection, logger: Logger) async throws -> UserRecord? {
         try await Self.decode(connection.query("""
             UPDATE users SET roles = COALESCE(\(roles?.map(\.rawValue)), roles), disabled = COALESCE(\(disabled), disabled),
-                   token_version = token_version + CASE WHEN \(disabled ?? false) AND NOT disabled THEN 1 ELSE 0 END,
+                   -- disabling, or taking a role away, ends every token issued so far
+                   token_version = token_version + CASE WHEN (\(disabled ?? false) AND NOT disabled)
+                       OR (\(roles?.map(\.rawValue))::text[] IS NOT NULL AND NOT (\(roles?.map(\.rawValue))::text[] @> roles)) THEN 1 ELSE 0 END,
                    updated_at = now()
             WHERE id = \(id) RETURNING \(unescaped: Self.columns)
             """, logger: logger)).first

@@ -52,9 +52,15 @@ struct EmailRepository: Sendable {
         try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM emails WHERE id = \(id)", logger: logger)).first
     }
 
-    func markSent(id: UUID, logger: Logger) async throws {
+    /// Marks the e-mail sent. With `forgetLinks`, the single-use tokens in its links are removed
+    /// from the stored copy: once the mail left, nobody here needs a usable link (the development
+    /// mailbox keeps them, since it is where a developer clicks them).
+    func markSent(id: UUID, forgetLinks: Bool, logger: Logger) async throws {
         try await client.query("""
-            UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL, updated_at = now() WHERE id = \(id)
+            UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL, updated_at = now(),
+                   text_body = CASE WHEN \(forgetLinks) THEN regexp_replace(text_body, 'token=[A-Za-z0-9_-]+', 'token=removed', 'g') ELSE text_body END,
+                   html_body = CASE WHEN \(forgetLinks) THEN regexp_replace(html_body, 'token=[A-Za-z0-9_-]+', 'token=removed', 'g') ELSE html_body END
+            WHERE id = \(id)
             """, logger: logger)
     }
 

@@ -24,7 +24,7 @@ struct SendEmailJob: Sendable {
                     try await SMTPClient(configuration: configuration).send(message, logger: logger)
                 }
                 // The mailbox transport's delivery is the stored row itself becoming visible.
-                try await emails.markSent(id: email.id, logger: logger)
+                try await emails.markSent(id: email.id, forgetLinks: transport.name == "smtp", logger: logger)
             } catch let error as SMTPError where error.isPermanent {
                 try await emails.markAttemptFailed(id: email.id, error: error.description, final: true, logger: logger)
             } catch {

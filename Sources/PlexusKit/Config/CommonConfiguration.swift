@@ -10,6 +10,7 @@ import Foundation
 /// | `PLEXUS_<SERVICE>_URL` | how other services reach it (`http://127.0.0.1:<port>`) |
 /// | `PLEXUS_<SERVICE>_SERVICE_KEY` | this service's Ed25519 private key (base64url), signs its service tokens |
 /// | `PLEXUS_SERVICE_PUBLIC_KEYS` | `service:base64url,…`, the public keys of the services allowed to call this one |
+/// | `PLEXUS_REVOCATION_POLL_INTERVAL_MS` | milliseconds between polls of identity's revocation feed (2000) |
 /// | `PLEXUS_PUBLIC_URL` | the gateway's public URL, used in e-mail links |
 /// | `PLEXUS_LOG_LEVEL` | `trace` … `critical` (info) |
 public struct CommonConfiguration: Sendable {
@@ -23,9 +24,11 @@ public struct CommonConfiguration: Sendable {
     public var port: Int
     /// The service's own database (nil for the gateway).
     public var databaseURL: DatabaseURL?
-    /// This service's key and its callers' public keys (nil for the gateway, which calls no
-    /// internal route).
+    /// This service's key and its callers' public keys.
     public var serviceKeys: ServiceKeys?
+    /// How often identity's revocation feed is polled: the worst-case delay before a logout or a
+    /// password change stops an access token here.
+    public var revocationPollInterval: Duration = .seconds(2)
     /// The public base URL of the gateway.
     public var publicURL: String
     /// Base URLs of the other services.
@@ -70,15 +73,14 @@ public struct CommonConfiguration: Sendable {
             self.databaseURL = nil
         }
         self.serviceKeys = nil
-        if service != .gateway {
-            let privateKey = reader.require(prefix + "SERVICE_KEY")
-            do {
-                let publicKeys = reader.string("PLEXUS_SERVICE_PUBLIC_KEYS", default: "")
-                if !privateKey.isEmpty { self.serviceKeys = try ServiceKeys(service: service, encodedPrivateKey: privateKey, encodedPublicKeys: publicKeys) }
-            } catch {
-                reader.reportMalformed(String(describing: error))
-            }
+        let privateKey = reader.require(prefix + "SERVICE_KEY")
+        do {
+            let publicKeys = reader.string("PLEXUS_SERVICE_PUBLIC_KEYS", default: "")
+            if !privateKey.isEmpty { self.serviceKeys = try ServiceKeys(service: service, encodedPrivateKey: privateKey, encodedPublicKeys: publicKeys) }
+        } catch {
+            reader.reportMalformed(String(describing: error))
         }
+        self.revocationPollInterval = .milliseconds(max(100, reader.int("PLEXUS_REVOCATION_POLL_INTERVAL_MS", default: 2000)))
         self.publicURL = reader.string("PLEXUS_PUBLIC_URL", default: "http://localhost:8080")
         var urls: [ServiceName: String] = [:]
         for other in ServiceName.allCases {

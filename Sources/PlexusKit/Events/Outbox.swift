@@ -48,7 +48,7 @@ public struct Outbox: Sendable {
     /// token for that subscriber. Any non-2xx answer is retried with backoff (at-least-once delivery).
     public func deliveryJob(client: PostgresClient, http: ServiceClient, tokens: ServiceTokens) -> JobRegistration {
         let byName = Dictionary(subscribers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        return .on(Self.deliveryKind) { delivery, _, logger in
+        return .on(Self.deliveryKind) { delivery, job, logger in
             guard let subscriber = byName[delivery.subscriber] else {
                 logger.warning("event subscriber no longer configured", metadata: ["subscriber": .string(delivery.subscriber)])
                 return
@@ -68,6 +68,12 @@ public struct Outbox: Sendable {
                 throw DeliveryFailed(subscriber: subscriber.name, status: Int(response.status.code))
             }
             logger.info("event delivered", metadata: ["event": .string(delivery.eventId.lowercased), "subscriber": .string(subscriber.name)])
+            // Events can carry single-use tokens for e-mails: once every subscriber has it, the row goes.
+            try await client.query("""
+                DELETE FROM outbox o WHERE o.id = \(delivery.eventId) AND NOT EXISTS (
+                    SELECT 1 FROM jobs j WHERE j.kind = \(Self.deliveryKind.name) AND j.id <> \(job.id)
+                      AND (j.payload->>'eventId')::uuid = o.id AND j.status <> 'done')
+                """, logger: logger)
         }
     }
 }

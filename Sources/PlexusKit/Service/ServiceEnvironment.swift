@@ -26,12 +26,15 @@ public struct ServiceEnvironment: Sendable {
     public let serviceURLs: [ServiceName: String]
     /// The whole system's declarations (the gateway routes from it).
     public let topology: Topology
+    /// Polls identity's revocation feed into the list `verifier` consults (nil in identity, which
+    /// checks its own database, and where no service key is configured).
+    public let revocationFeed: RevocationFeed?
     /// The service's logger.
     public let logger: Logger
 
     /// Creates an environment.
     public init(service: ServiceName, database: Database?, http: ServiceClient, serviceTokens: ServiceTokens?, verifier: any AccessTokenVerifier,
-                outbox: Outbox, serviceURLs: [ServiceName: String], topology: Topology, logger: Logger) {
+                outbox: Outbox, serviceURLs: [ServiceName: String], topology: Topology, revocationFeed: RevocationFeed? = nil, logger: Logger) {
         self.service = service
         self.database = database
         self.http = http
@@ -40,6 +43,7 @@ public struct ServiceEnvironment: Sendable {
         self.outbox = outbox
         self.serviceURLs = serviceURLs
         self.topology = topology
+        self.revocationFeed = revocationFeed
         self.logger = logger
     }
 

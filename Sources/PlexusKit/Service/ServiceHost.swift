@@ -17,16 +17,26 @@ public enum ServiceHost {
     ) -> ServiceEnvironment {
         let common = configuration.common
         let identity = common.serviceURLs[.identity] ?? "http://127.0.0.1:\(ServiceName.identity.defaultPort)"
-        let verifier = verifier ?? JWKSVerifier(logger: logger) {
+        let base = verifier ?? JWKSVerifier(logger: logger) {
             let response = try await http.send(upstream: ServiceName.identity.rawValue, method: .GET, url: identity + WellKnown.jwks,
                                                deadline: .seconds(3), logger: logger)
             guard response.status == .ok else { throw ProblemError.unavailable("identity answered \(response.status.code) for its JWKS") }
             return try response.decode(JWKSet.self)
         }
+        let tokens = common.serviceKeys.map(ServiceTokens.init(keys:))
+        // Everyone but identity (which reads its own database) refuses tokens identity revoked.
+        var feed: RevocationFeed?
+        var checked: any AccessTokenVerifier = base
+        if S.name != .identity, let tokens {
+            let list = RevocationList()
+            feed = RevocationFeed(list: list, identity: ServiceConnection(callee: .identity, baseURL: identity, http: http, tokens: tokens),
+                                  interval: common.revocationPollInterval, logger: logger)
+            checked = RevokingVerifier(base: base, revocations: list)
+        }
         return ServiceEnvironment(
-            service: S.name, database: database, http: http, serviceTokens: common.serviceKeys.map(ServiceTokens.init(keys:)), verifier: verifier,
+            service: S.name, database: database, http: http, serviceTokens: tokens, verifier: checked,
             outbox: Outbox(source: S.name, subscribers: topology.subscribers(of: S.name, urls: common.serviceURLs)),
-            serviceURLs: common.serviceURLs, topology: topology, logger: logger
+            serviceURLs: common.serviceURLs, topology: topology, revocationFeed: feed, logger: logger
         )
     }
 
@@ -83,7 +93,7 @@ public enum ServiceHost {
         let environment = environment(for: S.self, configuration: configuration, topology: topology, http: ServiceClient(http: http),
                                       database: database, logger: logger)
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
-        var services: [any Service] = (database.map { [$0.client] } ?? []) + parts.companions
+        var services: [any Service] = (database.map { [$0.client] } ?? []) + parts.companions + (environment.revocationFeed.map { [$0] } ?? [])
         if runWorkers, database != nil { services.append(worker(S.self, parts: parts, environment: environment)) }
         let app = ServiceRuntime.makeApplication(router: parts.router.router, name: S.name.rawValue, host: configuration.common.host,
                                                  port: configuration.common.port, services: services, logger: logger)
