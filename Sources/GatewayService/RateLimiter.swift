@@ -34,24 +34,49 @@ public final class RateLimiter: Sendable {
         public var resetSeconds: Int
     }
 
-    let limit: RateLimit
-    let buckets = NIOLockedValueBox<[String: Bucket]>([:])
+    struct State {
+        var buckets: [String: Bucket] = [:]
+        /// Keys in the order they were first seen, for eviction; `head` is the oldest still listed.
+        var order: [String] = []
+        var head = 0
+    }
 
-    /// Creates a limiter.
-    public init(limit: RateLimit) { self.limit = limit }
+    let limit: RateLimit
+    let capacity: Int
+    let state = NIOLockedValueBox(State())
+
+    /// Creates a limiter that remembers at most `capacity` clients (the oldest first seen is
+    /// forgotten first, in constant time per request).
+    public init(limit: RateLimit, capacity: Int = 100_000) {
+        self.limit = limit
+        self.capacity = max(1, capacity)
+    }
 
     /// Takes one token for `key`.
     public func take(_ key: String, now: ContinuousClock.Instant = .now) -> Decision {
-        buckets.withLockedValue { buckets in
-            if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < .seconds(600) } }
-            var bucket = buckets[key] ?? Bucket(tokens: limit.burst, updated: now)
+        state.withLockedValue { state in
+            var bucket: Bucket
+            if let existing = state.buckets[key] {
+                bucket = existing
+            } else {
+                bucket = Bucket(tokens: limit.burst, updated: now)
+                state.order.append(key)
+                while state.buckets.count >= capacity, state.head < state.order.count {
+                    state.buckets.removeValue(forKey: state.order[state.head])
+                    state.head += 1
+                }
+                if state.head > capacity {
+                    state.order.removeFirst(state.head)
+                    state.head = 0
+                }
+            }
             let elapsed = (now - bucket.updated)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             bucket.tokens = min(limit.burst, bucket.tokens + seconds * limit.perSecond)
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }
-            buckets[key] = bucket
+            state.buckets[key] = bucket
             let missing = max(0, 1 - bucket.tokens)
             return Decision(allowed: allowed, remaining: Int(bucket.tokens), resetSeconds: Int((missing / max(limit.perSecond, 0.001)).rounded(.up)))
         }

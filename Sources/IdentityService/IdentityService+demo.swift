@@ -13,16 +13,19 @@ extension IdentityService {
             if let existing = try await users.find(email: email, logger: logger) { return existing.id }
             return try await createUser(email: email, password: password, name: name, roles: roles, client: client, bcryptCost: 10, logger: logger).id
         }
-        _ = try await ensure("admin@plexus.local", "plexus-admin-2026", "Demo Admin", [.admin])
-        _ = try await ensure("customer@plexus.local", "plexus-customer-2026", "Demo Customer", [.customer])
+        let (admin, customer, seller) = demo.password.map { ($0, $0, $0) }
+            ?? ("plexus-admin-2026", "plexus-customer-2026", IdentityDemo.sellerPassword)
+        _ = try await ensure("admin@plexus.local", admin, "Demo Admin", [.admin])
+        _ = try await ensure("customer@plexus.local", customer, "Demo Customer", [.customer])
         var sellers: [UUID] = []
         for index in 1...IdentityDemo.sellerCount {
             let email = index == 1 ? "seller@plexus.local" : "seller\(index)@plexus.local"
-            sellers.append(try await ensure(email, IdentityDemo.sellerPassword, "Demo Seller \(index)", [.seller]))
+            sellers.append(try await ensure(email, seller, "Demo Seller \(index)", [.seller]))
         }
         demo[IdentityDemo.sellers] = sellers
-        demo.report("admin     admin@plexus.local / plexus-admin-2026")
-        demo.report("customer  customer@plexus.local / plexus-customer-2026")
-        demo.report("seller    seller@plexus.local / \(IdentityDemo.sellerPassword)  (seller2…\(IdentityDemo.sellerCount)@plexus.local likewise)")
+        let shown = { (password: String) in demo.password == nil ? password : "(the password given)" }
+        demo.report("admin     admin@plexus.local / \(shown(admin))")
+        demo.report("customer  customer@plexus.local / \(shown(customer))")
+        demo.report("seller    seller@plexus.local / \(shown(seller))  (seller2…\(IdentityDemo.sellerCount)@plexus.local likewise)")
     }
 }

@@ -10,6 +10,8 @@ struct Seed: AsyncParsableCommand {
 
     @Option(help: "Seed of the generator: the same number gives the same catalogue.") var seed: UInt64 = 2026
     @Option(help: "Number of products.") var products: Int = 1000
+    @Flag(help: "Seed even though PLEXUS_MODE is production (requires --password).") var allowProduction = false
+    @Option(help: "The password of every demo account (required with --allow-production).") var password: String?
 
     func run() async throws {
         let reader = ConfigReader()
@@ -18,16 +20,24 @@ struct Seed: AsyncParsableCommand {
         for service in ServiceRegistry.services where service.usesDatabase {
             urls[service.name] = try databaseURL(for: service.name, reader: reader)
         }
+        // Demo accounts with published passwords, an administrator among them, do not belong in production.
+        if reader.string("PLEXUS_MODE", default: "production") != RuntimeMode.development.rawValue {
+            guard allowProduction, let password, password.count >= 12 else {
+                throw ValidationError("PLEXUS_MODE is production: demo accounts would have well-known passwords. "
+                    + "Use --allow-production --password <at least 12 characters>, or seed a development system.")
+            }
+        }
         let lines = try await DemoSeeder.run(urls: urls, seed: seed, products: products,
-                                             currency: reader.string("PLEXUS_CURRENCY", default: "USD"), logger: logger)
+                                             currency: reader.string("PLEXUS_CURRENCY", default: "USD"), password: password, logger: logger)
         print(lines.joined(separator: "\n"))
     }
 }
 
 /// Runs every registered service's `seedDemo` in registry order, each on its own database.
 enum DemoSeeder {
-    static func run(urls: [ServiceName: DatabaseURL], seed: UInt64, products: Int, currency: String, logger: Logger) async throws -> [String] {
-        let demo = DemoSeed(seed: seed, products: products, currency: currency)
+    static func run(urls: [ServiceName: DatabaseURL], seed: UInt64, products: Int, currency: String, password: String? = nil,
+                    logger: Logger) async throws -> [String] {
+        let demo = DemoSeed(seed: seed, products: products, currency: currency, password: password)
         for service in ServiceRegistry.services where service.usesDatabase {
             guard let url = urls[service.name] else { continue }
             _ = try await migrate(service, url: url, logger: logger)

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import GatewayService
+@testable import GatewayService
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -67,5 +67,22 @@ import Glibc
                 #expect(response.headers[.accessControlAllowOrigin] == "https://shop.example")
             }
         }
+    }
+}
+
+@Suite struct RateLimiterCapacityTests {
+    @Test func theOldestClientIsForgottenFirstAndTheMemoryIsBounded() {
+        // setup: room for three clients, one request each per (long) second
+        let limiter = RateLimiter(limit: RateLimit(perSecond: 0.0001, burst: 1), capacity: 3)
+        let now = ContinuousClock.now
+        for client in ["a", "b", "c"] { #expect(limiter.take(client, now: now).allowed) }
+        #expect(!limiter.take("a", now: now).allowed)
+        // act: many new clients pass through
+        for index in 0..<10_000 { _ = limiter.take("x\(index)", now: now) }
+        // expect: at most three remembered, the newest ones; "a" is a new client again
+        #expect(limiter.state.withLockedValue { $0.buckets.count } == 3)
+        #expect(limiter.state.withLockedValue { $0.order.count - $0.head } <= 6)
+        #expect(!limiter.take("x9999", now: now).allowed)
+        #expect(limiter.take("a", now: now).allowed)
     }
 }

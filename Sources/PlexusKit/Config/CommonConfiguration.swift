@@ -87,6 +87,18 @@ public struct CommonConfiguration: Sendable {
             urls[other] = reader.string(other.environmentPrefix + "URL", default: "http://127.0.0.1:\(other.defaultPort)")
         }
         self.serviceURLs = urls
+        // The signing keys every token is checked against come from identity: in production they
+        // travel over HTTPS, over loopback, or over a network the operator vouches for.
+        if mode == .production, service != .identity, let identity = urls[.identity], !Self.isProtected(identity),
+           !reader.bool("PLEXUS_ALLOW_PLAIN_HTTP_INTERNAL", default: false) {
+            reader.reportMalformed("PLEXUS_IDENTITY_URL (use https, a loopback address, or set PLEXUS_ALLOW_PLAIN_HTTP_INTERNAL=true for a private cluster network)")
+        }
+    }
+
+    /// Whether `url` is HTTPS or points at this machine.
+    static func isProtected(_ url: String) -> Bool {
+        guard let components = URLComponents(string: url), let host = components.host else { return false }
+        return components.scheme == "https" || host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The service token issuer/verifier, which every service but the gateway has after a successful `finish()`.

@@ -11,13 +11,17 @@ public final class DemoSeed: Sendable {
     public let products: Int
     /// The marketplace's currency.
     public let currency: String
+    /// The password of every demo account when given (production seeding); the well-known demo
+    /// passwords otherwise.
+    public let password: String?
     let state = NIOLockedValueBox<(values: [String: any Sendable], lines: [String])>(([:], []))
 
     /// Starts a run.
-    public init(seed: UInt64, products: Int, currency: String) {
+    public init(seed: UInt64, products: Int, currency: String, password: String? = nil) {
         self.seed = seed
         self.products = products
         self.currency = currency
+        self.password = password
     }
 
     /// A value an earlier service stored.
