@@ -43,7 +43,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     let configuration: GatewayConfiguration
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
-        let client = context.clientAddress(request, trustForwardedFor: configuration.trustForwardedFor)
+        let client = context.clientAddress(request, trusted: configuration.common.trustedProxies)
         var strict = false
         if case .route(let route) = configuration.route(method: request.method.rawValue, path: request.uri.path) {
             strict = route.strictLimit && request.method == .post

@@ -96,7 +96,7 @@ public struct GatewayRouteTable: Sendable {
 /// `PLEXUS_GATEWAY_AUTH_RATE_LIMIT` (per second on `/api/v1/auth/*`, 2) and `…_BURST` (10);
 /// `PLEXUS_GATEWAY_MAX_BODY_BYTES` (10 MiB); `PLEXUS_GATEWAY_UPSTREAM_TIMEOUT` (seconds, 30);
 /// `PLEXUS_CORS_ORIGINS` (comma-separated origins, or `*`; none by default);
-/// `PLEXUS_GATEWAY_TRUST_FORWARDED_FOR` (false: take the client address from the socket).
+/// `PLEXUS_TRUSTED_PROXIES` (load balancers in front whose `X-Forwarded-For` is believed; none).
 public struct GatewayConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
@@ -116,13 +116,11 @@ public struct GatewayConfiguration: ServiceConfiguration {
     public var upstreamTimeout: Duration
     /// Allowed CORS origins.
     public var corsOrigins: [String]
-    /// Trust `X-Forwarded-For` from a load balancer in front.
-    public var trustForwardedFor: Bool
 
     /// Creates a configuration.
     public init(common: CommonConfiguration, routes: [GatewayRoute] = [], rateLimit: RateLimit = RateLimit(perSecond: 50, burst: 100),
                 authRateLimit: RateLimit = RateLimit(perSecond: 2, burst: 10), maxBodyBytes: Int = 10 << 20,
-                upstreamTimeout: Duration = .seconds(30), corsOrigins: [String] = [], trustForwardedFor: Bool = false) {
+                upstreamTimeout: Duration = .seconds(30), corsOrigins: [String] = []) {
         self.common = common
         self.routes = routes
         self.table = GatewayRouteTable(routes, development: common.mode.isDevelopment)
@@ -131,7 +129,6 @@ public struct GatewayConfiguration: ServiceConfiguration {
         self.maxBodyBytes = maxBodyBytes
         self.upstreamTimeout = upstreamTimeout
         self.corsOrigins = corsOrigins
-        self.trustForwardedFor = trustForwardedFor
     }
 
     /// Reads the configuration, listing every missing key.
@@ -143,8 +140,7 @@ public struct GatewayConfiguration: ServiceConfiguration {
             authRateLimit: RateLimit(perSecond: Double(reader.int("PLEXUS_GATEWAY_AUTH_RATE_LIMIT", default: 2)), burst: Double(reader.int("PLEXUS_GATEWAY_AUTH_RATE_LIMIT_BURST", default: 10))),
             maxBodyBytes: reader.int("PLEXUS_GATEWAY_MAX_BODY_BYTES", default: 10 << 20),
             upstreamTimeout: .seconds(reader.int("PLEXUS_GATEWAY_UPSTREAM_TIMEOUT", default: 30)),
-            corsOrigins: reader.optional("PLEXUS_CORS_ORIGINS").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? [],
-            trustForwardedFor: reader.bool("PLEXUS_GATEWAY_TRUST_FORWARDED_FOR", default: false)
+            corsOrigins: reader.optional("PLEXUS_CORS_ORIGINS").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         )
         try reader.finish()
         return configuration

@@ -18,18 +18,15 @@ public struct IdentityConfiguration: ServiceConfiguration {
     public var accessTokenTTL: Int
     /// Refresh token lifetime in seconds.
     public var refreshTokenTTL: Int
-    /// Take the client address from `X-Forwarded-For` (set by the gateway) for per-IP throttling.
-    public var trustForwardedFor: Bool
 
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, signingKeys: SigningKeyRing, bcryptCost: Int = 12, accessTokenTTL: Int = 900,
-                refreshTokenTTL: Int = 30 * 86400, trustForwardedFor: Bool = true) {
+                refreshTokenTTL: Int = 30 * 86400) {
         self.common = common
         self.signingKeys = signingKeys
         self.bcryptCost = bcryptCost
         self.accessTokenTTL = accessTokenTTL
         self.refreshTokenTTL = refreshTokenTTL
-        self.trustForwardedFor = trustForwardedFor
     }
 
     /// Reads the configuration from `reader`, throwing with every missing key listed.
@@ -40,13 +37,12 @@ public struct IdentityConfiguration: ServiceConfiguration {
         let cost = reader.int("PLEXUS_IDENTITY_BCRYPT_COST", default: 12)
         let accessTTL = reader.int("PLEXUS_IDENTITY_ACCESS_TOKEN_TTL", default: 900)
         let refreshTTL = reader.int("PLEXUS_IDENTITY_REFRESH_TOKEN_TTL", default: 30 * 86400)
-        let trust = reader.bool("PLEXUS_TRUST_FORWARDED_FOR", default: true)
         try reader.finish()
         let keys: SigningKeyRing
         do { keys = try SigningKeyRing(encoded: encodedKey, previousPublicKeys: previous) } catch {
             throw ConfigurationError(missing: [], malformed: ["PLEXUS_IDENTITY_SIGNING_KEY (expected kid:base64url)"])
         }
         return IdentityConfiguration(common: common, signingKeys: keys, bcryptCost: min(max(cost, 4), 31), accessTokenTTL: accessTTL,
-                                     refreshTokenTTL: refreshTTL, trustForwardedFor: trust)
+                                     refreshTokenTTL: refreshTTL)
     }
 }

@@ -44,3 +44,37 @@ struct IdentityHardeningTests {
         }
     }
 }
+
+@Suite("Identity: throttling under concurrency")
+struct ThrottleRaceTests {
+    @Test("thirty parallel wrong passwords: at most six are checked, the rest wait")
+    func parallelGuessesAreCountedBeforeTheHash() async throws {
+        try await IdentityHarness.with { harness, http in
+            // setup
+            _ = try await http.signUp(harness, email: "race@example.com")
+            // act
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { Int(try await http.post("/api/v1/auth/login", LoginRequest(email: "race@example.com", password: "wrong password!")).status.code) }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            // expect
+            #expect(statuses.filter { $0 == 401 }.count <= 6, "\(statuses.sorted())")
+            #expect(statuses.filter { $0 == 429 }.count >= 24)
+        }
+    }
+
+    @Test("guessing the current password with a stolen token is throttled too")
+    func passwordChangeIsThrottled() async throws {
+        try await IdentityHarness.with { harness, http in
+            let pair = try await http.signUp(harness, email: "thief@example.com")
+            var statuses: [Int] = []
+            for _ in 0..<8 {
+                statuses.append(Int(try await http.post("/api/v1/auth/password/change", ChangePasswordRequest(currentPassword: "guess guess 1", newPassword: "brand new passphrase"),
+                                                        token: pair.accessToken).status.code))
+            }
+            #expect(statuses.prefix(6).allSatisfy { $0 == 403 } && statuses.suffix(2).allSatisfy { $0 == 429 }, "\(statuses)")
+        }
+    }
+}

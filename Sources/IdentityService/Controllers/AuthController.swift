@@ -30,7 +30,7 @@ struct AuthController: Sendable {
         }
         router.on(IdentityEndpoints.login) { request, context in
             let body = try await request.decodeBody(LoginRequest.self, context: context)
-            let address = context.clientAddress(request, trustForwardedFor: identity.configuration.trustForwardedFor)
+            let address = context.clientAddress(request, trusted: identity.configuration.common.trustedProxies)
             return try Response.json(try await flows.login(body, clientAddress: address, logger: context.logger), headers: Self.noStore)
         }
         router.on(IdentityEndpoints.refresh) { request, context in

@@ -39,8 +39,7 @@ struct AuthFlows: Sendable {
         guard let user = try await users.find(email: email, logger: logger), !user.disabled else { return }
         if purpose == .verifyEmail, user.emailVerified { return }
         let key = "mail:\(purpose.rawValue):\(user.id.lowercased)"
-        guard try await identity.throttles.retryAfter(key, logger: logger) == 0 else { return }
-        try await identity.throttles.recordFailure(key, policy: .mail, logger: logger)
+        guard try await identity.throttles.admit(key, policy: .mail, logger: logger) == 0 else { return }
         try await identity.client.withTransaction(logger: logger) { connection in
             try await identity.sendEmailLink(to: user, purpose: purpose, on: connection, logger: logger)
         }
@@ -49,17 +48,20 @@ struct AuthFlows: Sendable {
     func login(_ body: LoginRequest, clientAddress: String, logger: Logger) async throws -> TokenPair {
         let accountKey = "login:account:" + UserRepository.normalized(body.email)
         let addressKey = "login:ip:" + clientAddress
-        let wait = try await identity.throttles.retryAfter(accountKey, addressKey, logger: logger)
+        // Each attempt is counted before the hash, so parallel guesses cannot all slip through.
+        let wait = try await identity.throttles.admit(accountKey, policy: .account, logger: logger)
         if wait > 0 { throw IdentityError.throttled(retryAfter: wait) }
+        let addressWait = try await identity.throttles.admit(addressKey, policy: .address, logger: logger)
+        if addressWait > 0 {
+            try await identity.throttles.release(accountKey, logger: logger)
+            throw IdentityError.throttled(retryAfter: addressWait)
+        }
 
         let user = try await users.find(email: body.email, logger: logger)
         let matches = try await identity.hasher.verify(body.password, hash: user?.passwordHash ?? identity.dummyHash)
-        guard let user, matches else {
-            try await identity.throttles.recordFailure(accountKey, policy: .account, logger: logger)
-            try await identity.throttles.recordFailure(addressKey, policy: .address, logger: logger)
-            throw IdentityError.invalidCredentials
-        }
+        guard let user, matches else { throw IdentityError.invalidCredentials }
         try await identity.throttles.reset(accountKey, logger: logger)
+        try await identity.throttles.release(addressKey, logger: logger)
         if user.disabled { throw IdentityError.accountDisabled }
         if !user.emailVerified { throw IdentityError.emailNotVerified }
         return try await identity.client.withTransaction(logger: logger) { connection in
@@ -109,7 +111,12 @@ struct AuthFlows: Sendable {
     /// family, named by the token's `sid`) and access token stay valid.
     func changePassword(_ principal: Principal, _ body: ChangePasswordRequest, logger: Logger) async throws {
         let user = try await identity.currentUser(principal, logger: logger)
+        // A stolen access token must not become a password oracle: guesses are throttled like logins.
+        let key = "password:change:" + user.id.lowercased
+        let wait = try await identity.throttles.admit(key, policy: .account, logger: logger)
+        if wait > 0 { throw IdentityError.throttled(retryAfter: wait) }
         guard try await identity.hasher.verify(body.currentPassword, hash: user.passwordHash) else { throw IdentityError.wrongCurrentPassword }
+        try await identity.throttles.reset(key, logger: logger)
         let hash = try await identity.hasher.hash(body.newPassword)
         try await identity.client.withTransaction(logger: logger) { connection in
             _ = try await users.setPassword(id: user.id, hash: hash, bumpTokenVersion: false, on: connection, logger: logger)

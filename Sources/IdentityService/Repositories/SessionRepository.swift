@@ -102,33 +102,41 @@ struct EmailTokenRepository: Sendable {
 struct ThrottleRepository: Sendable {
     let client: PostgresClient
 
-    /// Seconds until every one of `keys` may try again (0 = now), in one query.
-    func retryAfter(_ keys: String..., logger: Logger) async throws -> Int {
+    /// Counts an attempt before it runs, in one statement, so parallel attempts cannot all pass
+    /// the check before any failure is recorded: returns the seconds to wait (the attempt is then
+    /// refused and not counted), or 0 when admitted. The attempt that reaches the policy's limit
+    /// sets the block for those after it. A successful attempt gives its count back (``release``)
+    /// or clears the key (``reset``).
+    func admit(_ key: String, policy: ThrottlePolicy, logger: Logger) async throws -> Int {
         let rows = try await client.query("""
-            SELECT CEIL(EXTRACT(EPOCH FROM max(blocked_until) - now()))::int FROM throttles
-            WHERE key = ANY(\(keys)) AND blocked_until > now()
+            WITH counted AS (
+                INSERT INTO throttles (key, failures, updated_at) VALUES (\(key), 1, now())
+                ON CONFLICT (key) DO UPDATE SET
+                    failures = CASE WHEN throttles.blocked_until > now() THEN throttles.failures
+                                    WHEN throttles.updated_at < now() - interval '1 hour' THEN 1
+                                    ELSE throttles.failures + 1 END,
+                    updated_at = CASE WHEN throttles.blocked_until > now() THEN throttles.updated_at ELSE now() END
+                RETURNING failures, blocked_until
+            )
+            SELECT failures, CASE WHEN blocked_until > now() THEN CEIL(EXTRACT(EPOCH FROM blocked_until - now()))::int ELSE 0 END FROM counted
             """, logger: logger)
-        for try await seconds in rows.decode(Int?.self) { return seconds.map { max(1, $0) } ?? 0 }
-        return 0
-    }
-
-    /// Counts a failure and applies `policy`'s block. Counters older than an hour start again.
-    func recordFailure(_ key: String, policy: ThrottlePolicy, logger: Logger) async throws {
-        let rows = try await client.query("""
-            INSERT INTO throttles (key, failures, updated_at) VALUES (\(key), 1, now())
-            ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN throttles.updated_at < now() - interval '1 hour' THEN 1 ELSE throttles.failures + 1 END,
-                updated_at = now()
-            RETURNING failures
-            """, logger: logger)
-        var failures = 1
-        for try await count in rows.decode(Int.self) { failures = count }
+        var (failures, wait) = (1, 0)
+        for try await (count, seconds) in rows.decode((Int, Int).self) { (failures, wait) = (count, seconds) }
+        if wait > 0 { return max(1, wait) }
         let block = policy.blockSeconds(afterFailures: failures)
         if block > 0 {
             try await client.query("""
-                UPDATE throttles SET blocked_until = now() + make_interval(secs => \(Double(block))) WHERE key = \(key)
+                UPDATE throttles SET blocked_until = greatest(coalesce(blocked_until, now()), now() + make_interval(secs => \(Double(block))))
+                WHERE key = \(key)
                 """, logger: logger)
         }
+        // Attempts counted while the block was being set wait too: at most free + 1 ever run.
+        return failures > policy.freeAttempts + 1 ? max(1, block) : 0
+    }
+
+    /// Gives back one admitted attempt that succeeded.
+    func release(_ key: String, logger: Logger) async throws {
+        try await client.query("UPDATE throttles SET failures = greatest(failures - 1, 0) WHERE key = \(key)", logger: logger)
     }
 
     func reset(_ key: String, logger: Logger) async throws {

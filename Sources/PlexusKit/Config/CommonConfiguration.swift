@@ -29,6 +29,10 @@ public struct CommonConfiguration: Sendable {
     /// How often identity's revocation feed is polled: the worst-case delay before a logout or a
     /// password change stops an access token here.
     public var revocationPollInterval: Duration = .seconds(2)
+    /// Proxies whose `X-Forwarded-For` entries are believed (`PLEXUS_TRUSTED_PROXIES`, addresses or
+    /// CIDRs): none at the gateway by default (the socket peer is the client), loopback behind it
+    /// (the gateway on the same machine).
+    public var trustedProxies: [IPNetwork] = []
     /// The public base URL of the gateway.
     public var publicURL: String
     /// Base URLs of the other services.
@@ -48,6 +52,7 @@ public struct CommonConfiguration: Sendable {
         self.publicURL = publicURL
         self.serviceURLs = serviceURLs
         self.logLevel = logLevel
+        self.trustedProxies = service == .gateway ? [] : IPNetwork.loopback
     }
 
     /// Reads the common keys for `service`; missing ones are collected in `reader`.
@@ -81,6 +86,15 @@ public struct CommonConfiguration: Sendable {
             reader.reportMalformed(String(describing: error))
         }
         self.revocationPollInterval = .milliseconds(max(100, reader.int("PLEXUS_REVOCATION_POLL_INTERVAL_MS", default: 2000)))
+        let defaultProxies = service == .gateway ? [] : IPNetwork.loopback
+        if let listed = reader.optional("PLEXUS_TRUSTED_PROXIES") {
+            if let networks = IPNetwork.list(listed) { self.trustedProxies = networks } else {
+                reader.reportMalformed("PLEXUS_TRUSTED_PROXIES (comma-separated addresses or CIDRs)")
+                self.trustedProxies = defaultProxies
+            }
+        } else {
+            self.trustedProxies = defaultProxies
+        }
         self.publicURL = reader.string("PLEXUS_PUBLIC_URL", default: "http://localhost:8080")
         var urls: [ServiceName: String] = [:]
         for other in ServiceName.allCases {

@@ -14,14 +14,10 @@ extension PlexusContext {
         return id
     }
 
-    /// The client's address: the last `X-Forwarded-For` hop when the service sits behind the gateway
-    /// (`trustForwardedFor`), otherwise the socket peer.
-    public func clientAddress(_ request: Request, trustForwardedFor: Bool) -> String {
-        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
-           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
-            return last
-        }
-        return peerAddress ?? "unknown"
+    /// The client's address for per-client limits: the right-most hop (of `X-Forwarded-For` and the
+    /// socket peer) that is not one of the `trusted` proxies; IPv6 per /64 (``ClientAddress``).
+    public func clientAddress(_ request: Request, trusted: [IPNetwork]) -> String {
+        ClientAddress.resolve(peer: peerAddress, forwardedFor: request.headers[.xForwardedFor], trusted: trusted)
     }
 }
 
