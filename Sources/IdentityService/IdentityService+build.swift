@@ -39,7 +39,7 @@ public enum IdentityService: PlexusService {
         PagesController(flows: flows).addRoutes(to: router)
         let revocations = RevocationsController(client: database.client, horizonSeconds: configuration.accessTokenTTL + Int(AccessClaims.leeway))
         revocations.addRoutes(to: router)
-        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions, jobs: [revocations.pruneJob()],
+        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions, jobs: [revocations.pruneJob(), flows.sendLinkJob],
                             periodic: [PeriodicJob(RevocationsController.prune, every: .seconds(3600))])
     }
 

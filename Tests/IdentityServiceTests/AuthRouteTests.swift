@@ -182,6 +182,7 @@ import Testing
             let pair = try await http.signUp(harness, email: "f@example.com")
             #expect(try await http.post("/api/v1/auth/password/forgot", EmailRequest(email: "f@example.com")).status == .accepted)
             #expect(try await http.post("/api/v1/auth/password/forgot", EmailRequest(email: "ghost@example.com")).status == .accepted)
+            while try await harness.worker.runOnce() > 0 {}
             let token = try #require(try await harness.latestToken(IdentityEvent.passwordResetRequested, for: "f@example.com"))
             #expect(try await harness.latestToken(IdentityEvent.passwordResetRequested, for: "ghost@example.com") == nil)
             let reset = try await http.post("/api/v1/auth/password/reset", ResetPasswordRequest(token: token, newPassword: "a brand new secret"))
@@ -212,6 +213,7 @@ import Testing
             _ = try await http.post("/api/v1/auth/register", RegisterRequest(email: "re@example.com", password: strongPassword, name: "R"))
             for _ in 0..<3 { #expect(try await http.post("/api/v1/auth/resend-verification", EmailRequest(email: "re@example.com")).status == .accepted) }
             #expect(try await http.post("/api/v1/auth/resend-verification", EmailRequest(email: "nobody@example.com")).status == .accepted)
+            while try await harness.worker.runOnce() > 0 {}
             let rows = try await harness.client.query("SELECT count(*)::int FROM outbox WHERE type = 'identity.verification_requested'", logger: harness.logger)
             for try await count in rows.decode(Int.self) { #expect(count == 2, "registration + one resend within the minute") }
         }

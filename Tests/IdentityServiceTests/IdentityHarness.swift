@@ -15,6 +15,8 @@ import Testing
 /// A real identity router over a fresh database cloned from the migrated template.
 struct IdentityHarness: Sendable {
     let client: PostgresClient
+    /// Identity's worker (e-mail link requests, event deliveries), run by hand with `runOnce`.
+    let worker: JobWorker
     let logger = testLogger()
 
     static func with<T: Sendable>(_ body: @Sendable (IdentityHarness, any TestClientProtocol) async throws -> T) async throws -> T {
@@ -24,10 +26,10 @@ struct IdentityHarness: Sendable {
             let configuration = IdentityConfiguration(common: .test(.identity, database: url),
                                                       signingKeys: try SigningKeyRing(encoded: SigningKeyRing.generateEncoded()), bcryptCost: 4)
             // notification's declarations make it the subscriber of identity's e-mail events
-            let parts = try await TestServices.assemble(IdentityService.self, configuration: configuration, database: database,
-                                                        topology: Topology([IdentityService.self, NotificationService.self])).parts
-            let harness = IdentityHarness(client: client)
-            return try await Application(router: parts.router.router).test(.router) { http in try await body(harness, http) }
+            let assembled = try await TestServices.assemble(IdentityService.self, configuration: configuration, database: database,
+                                                            topology: Topology([IdentityService.self, NotificationService.self]))
+            let harness = IdentityHarness(client: client, worker: TestServices.worker(IdentityService.self, assembled))
+            return try await Application(router: assembled.parts.router.router).test(.router) { http in try await body(harness, http) }
         }
     }
 

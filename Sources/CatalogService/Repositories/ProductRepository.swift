@@ -171,8 +171,10 @@ struct ProductRepository: Sendable {
     /// row lock serialises deletes of the same product).
     func deleteVariant(variantID: UUID, writer: Writer, logger: Logger) async throws -> UUID? {
         try await withOwnedVariant(variantID, writer: writer, logger: logger) { productID, connection in
+            // The row lock makes a reservation arriving now wait for this decision: it cannot hold
+            // units of a variant that is being deleted.
             let rows = try await connection.query("""
-                SELECT (SELECT count(*) FROM variants WHERE product_id = \(productID)), reserved FROM variants WHERE id = \(variantID)
+                SELECT (SELECT count(*) FROM variants WHERE product_id = \(productID)), reserved FROM variants WHERE id = \(variantID) FOR UPDATE
                 """, logger: logger)
             for try await (count, reserved) in rows.decode((Int, Int).self) {
                 if count <= 1 { throw CatalogError.lastVariant }

@@ -25,7 +25,7 @@ struct AuthController: Sendable {
         }
         router.on(IdentityEndpoints.resendVerification) { request, context in
             let body = try await request.decodeBody(EmailRequest.self, context: context)
-            try await flows.sendLink(email: body.email, purpose: .verifyEmail, logger: context.logger)
+            try await flows.requestLink(email: body.email, purpose: .verifyEmail, logger: context.logger)
             return try Response.json(StatusMessage(status: "accepted"), status: .accepted)
         }
         router.on(IdentityEndpoints.login) { request, context in
@@ -49,7 +49,7 @@ struct AuthController: Sendable {
         }
         router.on(IdentityEndpoints.forgotPassword) { request, context in
             let body = try await request.decodeBody(EmailRequest.self, context: context)
-            try await flows.sendLink(email: body.email, purpose: .resetPassword, logger: context.logger)
+            try await flows.requestLink(email: body.email, purpose: .resetPassword, logger: context.logger)
             return try Response.json(StatusMessage(status: "accepted"), status: .accepted)
         }
         router.on(IdentityEndpoints.resetPassword) { request, context in

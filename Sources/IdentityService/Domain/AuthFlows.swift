@@ -33,8 +33,27 @@ struct AuthFlows: Sendable {
         }
     }
 
-    /// Sends a link when the account exists and the address was not mailed in the last minute;
-    /// the caller always answers 202 so nobody learns which addresses have accounts.
+    /// A link request waiting for the worker.
+    struct LinkRequest: Codable, Sendable {
+        var email: String
+        var purpose: EmailTokenRepository.Purpose
+    }
+
+    static let sendLinkKind = JobKind<LinkRequest>("identity.send_link")
+
+    /// Queues a link request: the route answers 202 after the same single insert whether or not the
+    /// account exists, so neither the answer nor its timing tells which addresses have accounts.
+    func requestLink(email: String, purpose: EmailTokenRepository.Purpose, logger: Logger) async throws {
+        try await JobQueue.enqueue(Self.sendLinkKind, LinkRequest(email: String(email.prefix(320)), purpose: purpose),
+                                   options: JobOptions(maxAttempts: 3), client: identity.client, logger: logger)
+    }
+
+    /// The worker's side of ``requestLink(email:purpose:logger:)``.
+    var sendLinkJob: JobRegistration {
+        .on(Self.sendLinkKind) { request, _, logger in try await sendLink(email: request.email, purpose: request.purpose, logger: logger) }
+    }
+
+    /// Sends a link when the account exists and the address was not mailed in the last minute.
     func sendLink(email: String, purpose: EmailTokenRepository.Purpose, logger: Logger) async throws {
         guard let user = try await users.find(email: email, logger: logger), !user.disabled else { return }
         if purpose == .verifyEmail, user.emailVerified { return }

@@ -67,7 +67,7 @@ struct SessionRepository: Sendable {
 
 /// Single-use e-mail tokens (verification, password reset), stored as SHA-256.
 struct EmailTokenRepository: Sendable {
-    enum Purpose: String, Sendable {
+    enum Purpose: String, Sendable, Codable {
         case verifyEmail = "verify_email"
         case resetPassword = "reset_password"
     }
