@@ -74,3 +74,15 @@ extension PostgresClient {
         return values
     }
 }
+
+extension EmbeddedPostgres {
+    /// Terminates every connection to `database`, as a failover or a server restart does.
+    public func terminateBackends(of database: String) async throws {
+        let logger = testLogger()
+        try await adminURL.makeClient(maxConnections: 1, logger: logger).withRunning { client in
+            try await client.query("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()
+                """, logger: logger)
+        }
+    }
+}

@@ -74,6 +74,8 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(5)
+        // Every statement has a deadline on the server: no request waits on one forever.
+        configuration.options.additionalStartupParameters = [("statement_timeout", "15000")]
         return configuration
     }
 

@@ -87,6 +87,7 @@ public struct ProblemMiddleware: RouterMiddleware {
             return problem(for: inner)
         }
         if let convertible = error as? any ProblemConvertible { return convertible.problem }
+        if DatabaseOutage.matches(error) { return DatabaseOutage.problem }
         // Safety net for client values the database refuses that no validation rule caught: a data
         // exception (SQLSTATE class 22: out of range, malformed text) or an integrity violation
         // (class 23) is the client's value; a unique violation is a conflict with existing data.

@@ -12,6 +12,7 @@ public enum ServiceRuntime {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: PersonalResponseMiddleware())
+        router.add(middleware: DatabaseRetryMiddleware())
         router.add(middleware: MetricsMiddleware())
         if let verifier { router.add(middleware: AuthMiddleware(verifier: verifier)) }
         return router
