@@ -44,9 +44,10 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
         let client = context.clientAddress(request, trusted: configuration.common.trustedProxies)
+        // Only POSTs can be under the stricter limit; other requests skip the table lookup.
         var strict = false
-        if case .route(let route) = configuration.route(method: request.method.rawValue, path: request.uri.path) {
-            strict = route.strictLimit && request.method == .post
+        if request.method == .post, case .route(let route) = configuration.route(method: "POST", path: request.uri.path) {
+            strict = route.strictLimit
         }
         let (limiter, limit) = strict ? (auth, configuration.authRateLimit) : (general, configuration.rateLimit)
         let decision = limiter.take((strict ? "auth:" : "all:") + client)

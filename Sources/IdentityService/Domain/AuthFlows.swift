@@ -44,8 +44,13 @@ struct AuthFlows: Sendable {
     /// Queues a link request: the route answers 202 after the same single insert whether or not the
     /// account exists, so neither the answer nor its timing tells which addresses have accounts.
     func requestLink(email: String, purpose: EmailTokenRepository.Purpose, logger: Logger) async throws {
-        try await JobQueue.enqueue(Self.sendLinkKind, LinkRequest(email: String(email.prefix(320)), purpose: purpose),
-                                   options: JobOptions(maxAttempts: 3), client: identity.client, logger: logger)
+        // One job per address, purpose and minute: repeated requests add no rows (the mail throttle
+        // would drop them anyway), whether or not the account exists.
+        let address = UserRepository.normalized(String(email.prefix(320)))
+        let minute = Int(Date().timeIntervalSince1970 / 60)
+        try await JobQueue.enqueue(Self.sendLinkKind, LinkRequest(email: address, purpose: purpose),
+                                   options: JobOptions(maxAttempts: 3, dedupeKey: "link:\(purpose.rawValue):\(minute):\(RandomToken.sha256Hex(address))"),
+                                   client: identity.client, logger: logger)
     }
 
     /// The worker's side of ``requestLink(email:purpose:logger:)``.

@@ -137,7 +137,7 @@ public final class ServiceTokens: Sendable {
         guard let key = keys.publicKeys[caller],
               key.isValidSignature(signature, for: Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)))
         else { throw ProblemError.unauthorized("The service token is not signed by \(caller).", code: "invalid_token") }
-        guard Double(claims.exp) + 5 > now.timeIntervalSince1970 else {
+        guard Double(claims.exp) + AccessClaims.leeway > now.timeIntervalSince1970 else {
             throw ProblemError.unauthorized("The service token has expired.", code: "invalid_token")
         }
         guard claims.aud == keys.service.rawValue else {

@@ -75,12 +75,8 @@ public enum JSONBodyDecoder {
                                errors: unknown.map { FieldError(field: $0, code: "unknown_field", message: "This field is not accepted.") })
         }
         let body: Body
+        // (Fractions were refused above, from the text itself.)
         do { body = try JSON.decoder.decode(Body.self, from: data) } catch let error as DecodingError {
-            // Foundation reports a fraction where a whole number belongs without a path; find it.
-            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, let path = fractionPath(in: dictionary) {
-                throw ProblemError(.badRequest, code: "invalid_body", detail: "The body does not match the expected shape.",
-                                   errors: [FieldError(field: path, code: "not_whole_number", message: "Use a whole number (amounts are in minor units).")])
-            }
             throw problem(for: error)
         }
         let errors = body.validate()
