@@ -11,8 +11,11 @@ import Testing
         let server = try await TestPostgres.shared.start()
         try await url.makeClient(maxConnections: 2, logger: testLogger()).withRunning { client in
             let sleeping = Task { _ = try await client.query("SELECT pg_sleep(5)", logger: testLogger()).collect() }
-            try await Task.sleep(for: .milliseconds(500))
-            try await server.terminateBackends(of: url.database)
+            // terminate until the sleeping query's backend has been hit (it may start late on a busy machine)
+            for _ in 0..<20 {
+                try await Task.sleep(for: .milliseconds(200))
+                try await server.terminateBackends(of: url.database)
+            }
             // act
             let error = try await #require(throws: (any Error).self) { try await sleeping.value }
             // expect: a 503 with Retry-After, and the pool serves again on a fresh connection
