@@ -74,8 +74,8 @@ final class CatalogCache: Sendable {
     }
 
     /// The listener that keeps this replica's cache coherent.
-    func invalidator(client: PostgresClient, logger: Logger) -> CacheInvalidator {
-        CacheInvalidator(channel: Self.channel, client: client, logger: logger,
+    func invalidator(client: DatabaseClient, logger: Logger) -> CacheInvalidator {
+        CacheInvalidator(channel: Self.channel, client: client.pool, logger: logger,
                          onMessage: { [self] in apply($0) }, onReconnect: { [self] in clear() })
     }
 

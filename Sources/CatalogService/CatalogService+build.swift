@@ -53,7 +53,7 @@ public enum CatalogService: PlexusService {
     }
 
     /// The demo catalogue over the shops the shop service seeded.
-    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {
+    public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
         let started = ContinuousClock.now
         guard let summary = try await seedDemo(client: client, shops: demo[ShopDemo.shops] ?? [], seed: demo.seed, count: max(1, demo.products),
                                                currency: demo.currency, logger: logger) else {

@@ -44,7 +44,7 @@ public enum IdentityService: PlexusService {
     }
 
     /// Creates (or updates) a verified user with `role`: `plexus admin create-user` and `up --demo`.
-    public static func createUser(email: String, password: String, name: String, roles: [Role], client: PostgresClient, bcryptCost: Int, logger: Logger) async throws -> UserDTO {
+    public static func createUser(email: String, password: String, name: String, roles: [Role], client: DatabaseClient, bcryptCost: Int, logger: Logger) async throws -> UserDTO {
         let problems = ProfileRules.validateEmail(email) + PasswordPolicy.validate(password, email: email)
         guard problems.isEmpty else { throw ProblemError.validation(problems) }
         let hash = try await PasswordHasher(cost: bcryptCost).hash(password)

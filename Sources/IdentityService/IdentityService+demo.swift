@@ -7,7 +7,7 @@ import PostgresNIO
 extension IdentityService {
     /// The demo accounts: an admin, a customer and the sellers. An account that exists is left as
     /// it is (a second `up --demo` neither re-hashes passwords nor ends sessions).
-    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {
+    public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
         let users = UserRepository(client: client)
         func ensure(_ email: String, _ password: String, _ name: String, _ roles: [Role]) async throws -> UUID {
             if let existing = try await users.find(email: email, logger: logger) { return existing.id }

@@ -65,7 +65,7 @@ public func testLogger(_ label: String = "plexus.test") -> Logger {
     return logger
 }
 
-extension PostgresClient {
+extension DatabaseClient {
     /// Every value of a one-column query, so a test asserts on the whole result (an empty result
     /// fails the assertion instead of skipping a loop body).
     public func column<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> [T] {

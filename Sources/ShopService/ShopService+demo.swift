@@ -16,7 +16,7 @@ extension ShopService {
     ]
 
     /// A shop for each demo seller identity seeded.
-    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {
+    public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
         let sellers = demo[IdentityDemo.sellers] ?? []
         let shops = try await seedDemoShops(client: client, owners: zip(sellers, demoShops).map { ($0, $1.name, $1.description) }, logger: logger)
         demo[ShopDemo.shops] = shops
@@ -25,7 +25,7 @@ extension ShopService {
 
     /// Opens a shop for each `(owner, name, description)` that has none (demo data; no events: the
     /// seeder writes the catalogue's copy and the owners' roles itself). Returns every owner's shop.
-    public static func seedDemoShops(client: PostgresClient, owners: [(UUID, String, String)], logger: Logger) async throws -> [ShopChanged] {
+    public static func seedDemoShops(client: DatabaseClient, owners: [(UUID, String, String)], logger: Logger) async throws -> [ShopChanged] {
         try await client.withTransaction(logger: logger) { connection in
             var shops: [ShopChanged] = []
             for (owner, name, description) in owners {

@@ -14,7 +14,7 @@ import Testing
 
 /// A real catalog router over a fresh database cloned from the migrated template.
 struct CatalogHarness: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let url: DatabaseURL
     let issuer: TestIssuer
     let invalidator: CacheInvalidator?

@@ -14,7 +14,7 @@ import Testing
 
 /// A real identity router over a fresh database cloned from the migrated template.
 struct IdentityHarness: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     /// Identity's worker (e-mail link requests, event deliveries), run by hand with `runOnce`.
     let worker: JobWorker
     let logger = testLogger()

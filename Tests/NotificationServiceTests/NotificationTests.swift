@@ -14,7 +14,7 @@ import Testing
 /// A real notification router over a fresh database; `transport` decides mailbox or SMTP.
 func withNotification<T: Sendable>(
     transport: NotificationConfiguration.Transport = .mailbox, mode: RuntimeMode = .development,
-    _ body: @Sendable (PostgresClient, JobWorker, any TestClientProtocol) async throws -> T
+    _ body: @Sendable (DatabaseClient, JobWorker, any TestClientProtocol) async throws -> T
 ) async throws -> T {
     let url = try await TestPostgres.shared.makeDatabase(try NotificationService.migrations.filter { $0.component != "kit" })
     let database = Database(url: url, logger: testLogger())

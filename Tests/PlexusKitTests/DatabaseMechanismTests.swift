@@ -6,7 +6,7 @@ import PostgresNIO
 import Testing
 
 /// Runs `body` with a running client on a fresh database holding the kit tables (and `extra`).
-func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendable (DatabaseClient) async throws -> T) async throws -> T {
     let url = try await TestPostgres.shared.makeDatabase(extra)
     return try await url.makeClient(maxConnections: 10, logger: testLogger()).withRunning(body)
 }
@@ -144,7 +144,7 @@ func withKitDatabase<T: Sendable>(_ extra: [MigrationSet] = [], _ body: @Sendabl
         }
     }
 
-    func status(of kind: String, _ client: PostgresClient) async throws -> [String] {
+    func status(of kind: String, _ client: DatabaseClient) async throws -> [String] {
         var result: [String] = []
         for try await status in try await client.query("SELECT status FROM jobs WHERE kind = \(kind)", logger: testLogger()).decode(String.self) {
             result.append(status)

@@ -26,4 +26,74 @@ import Testing
             #expect(answer)
         }
     }
+
+    @Test func callsUnderRepeatedTerminationsAllAnswer() async throws {
+        // setup: eight callers querying, in transactions and on leased connections, without pause
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let server = try await TestPostgres.shared.start()
+        let outcomes = OutcomeTally()
+        try await url.makeClient(maxConnections: 20, logger: testLogger()).withRunning { client in
+            let running = ManagedAtomicFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        while running.isSet {
+                            let started = ContinuousClock.now
+                            do {
+                                switch worker % 3 {
+                                case 0: try await client.query("SELECT 1", logger: testLogger())
+                                case 1: try await client.withTransaction(logger: testLogger()) { try await $0.query("SELECT 1", logger: testLogger()) }
+                                default: try await client.withConnection { try await $0.query("SELECT 1", logger: testLogger()) }
+                                }
+                                await outcomes.record(.answered, after: ContinuousClock.now - started)
+                            } catch {
+                                await outcomes.record(DatabaseOutage.matches(error) ? .outage : .other("\(error)"), after: ContinuousClock.now - started)
+                            }
+                        }
+                    }
+                }
+                // act: every connection terminated five times, two seconds apart (a failover, a restart)
+                for _ in 0..<5 {
+                    try await Task.sleep(for: .seconds(2))
+                    try await server.terminateBackends(of: url.database)
+                }
+                try await Task.sleep(for: .seconds(2))
+                running.clear()
+                try await group.waitForAll()
+            }
+        }
+        // expect: every call came back, well before the 20 s deadline, as rows or as an outage
+        let result = await outcomes.summary
+        #expect(result.others.isEmpty, "\(result.others.prefix(3))")
+        #expect(result.outages > 0 && result.answered > 100)
+        #expect(result.slowest < .seconds(5), "slowest call: \(result.slowest)")
+    }
+}
+
+enum CallOutcome: Sendable { case answered, outage, other(String) }
+
+actor OutcomeTally {
+    private(set) var answered = 0
+    private(set) var outages = 0
+    private(set) var others: [String] = []
+    private(set) var slowest: Duration = .zero
+
+    func record(_ outcome: CallOutcome, after duration: Duration) {
+        slowest = max(slowest, duration)
+        switch outcome {
+        case .answered: answered += 1
+        case .outage: outages += 1
+        case .other(let text): others.append(text)
+        }
+    }
+
+    var summary: (answered: Int, outages: Int, others: [String], slowest: Duration) { (answered, outages, others, slowest) }
+}
+
+final class ManagedAtomicFlag: @unchecked Sendable {
+    // Safe: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value = true
+    var isSet: Bool { lock.withLock { value } }
+    func clear() { lock.withLock { value = false } }
 }

@@ -20,7 +20,7 @@ import Testing
         Migration(version: 1, name: "CreateEffects", sql: "CREATE TABLE effects (id serial PRIMARY KEY, text text NOT NULL)"),
     ])
 
-    static func consumer(_ client: PostgresClient, understands version: Int = 1) -> EventConsumer {
+    static func consumer(_ client: DatabaseClient, understands version: Int = 1) -> EventConsumer {
         let type = EventType(greeting.name, publisher: .catalog, version: version, payload: Greeting.self)
         return EventConsumer(client: client, subscriptions: [.on(type) { event, connection, logger in
             try await connection.query("INSERT INTO effects (text) VALUES (\(event.data.text))", logger: logger)

@@ -13,7 +13,7 @@ import ShopService
 import Testing
 
 struct ShopHarness: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let issuer: TestIssuer
 
     static func with<T: Sendable>(catalogURL: String? = nil, _ body: @Sendable (ShopHarness, any TestClientProtocol) async throws -> T) async throws -> T {

@@ -16,6 +16,8 @@ final class RunningSystem: Sendable {
     let gatewayPort: Int
     /// Each service's port.
     let ports: [ServiceName: Int]
+    /// The embedded PostgreSQL's port.
+    let postgresPort: Int
 
     static var executable: URL {
         // The test bundle and the `plexus` binary live in the same build directory.
@@ -47,7 +49,8 @@ final class RunningSystem: Sendable {
         environment.merge(settings) { _, new in new }
         process = Process()
         process.executableURL = binary
-        process.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(try EmbeddedPostgres.freePort())]
+        postgresPort = try EmbeddedPostgres.freePort()
+        process.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(postgresPort)]
         process.environment = environment
         log = data.appendingPathExtension("log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -65,6 +68,19 @@ final class RunningSystem: Sendable {
     }
 
     struct NotReady: Error { var output: String }
+
+    /// Terminates every connection the services hold to `services`' databases, as a failover or a
+    /// database restart does.
+    func terminateBackends(of services: [ServiceName]) async throws {
+        let password = try String(contentsOf: data.appendingPathComponent("pg/password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let admin = DatabaseURL(host: "127.0.0.1", port: postgresPort, username: "plexus", password: password, database: "postgres", sslMode: "disable")
+        let names = services.map(\.databaseName)
+        try await admin.makeClient(maxConnections: 1, logger: testLogger()).withRunning { client in
+            try await client.query("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY(\(names)) AND pid <> pg_backend_pid()
+                """, logger: testLogger())
+        }
+    }
 
     /// Everything the system logged so far.
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }

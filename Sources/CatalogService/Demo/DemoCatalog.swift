@@ -25,14 +25,14 @@ struct DemoRows {
 
 extension CatalogService {
     /// Whether the catalogue has no products yet (the demo seeder's precondition).
-    public static func isEmpty(client: PostgresClient, logger: Logger) async throws -> Bool {
+    public static func isEmpty(client: DatabaseClient, logger: Logger) async throws -> Bool {
         try await client.query("SELECT NOT EXISTS (SELECT 1 FROM products)", logger: logger).decode(Bool.self).reduce(true) { $0 && $1 }
     }
 
     /// Creates the demo catalogue (category tree, `count` published products with variants, stock
     /// and placeholder images over `shops`) deterministically from `seed`, with a few bulk
     /// statements. Returns `nil` when the catalogue already has products.
-    public static func seedDemo(client: PostgresClient, shops: [ShopChanged], seed: UInt64, count: Int, currency: String,
+    public static func seedDemo(client: DatabaseClient, shops: [ShopChanged], seed: UInt64, count: Int, currency: String,
                                 logger: Logger) async throws -> DemoCatalogSummary? {
         precondition(!shops.isEmpty, "the demo catalogue needs at least one shop")
         return try await client.withTransaction(logger: logger) { connection -> DemoCatalogSummary? in

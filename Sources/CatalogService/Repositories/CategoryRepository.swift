@@ -17,7 +17,7 @@ struct CategoryRecord: Sendable {
 
 /// Categories: one global tree.
 struct CategoryRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     static let columns = "id, parent_id, name, slug, position, created_at, updated_at"
     static let constraints: [String: ProblemError] = [
@@ -26,7 +26,7 @@ struct CategoryRepository: Sendable {
         "products_category_fkey": CatalogError.categoryNotEmpty.problem,
     ]
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [CategoryRecord] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [CategoryRecord] {
         var records: [CategoryRecord] = []
         for try await (id, parent, name, slug, position, created, updated) in rows.decode((UUID, UUID?, String, String, Int, Date, Date).self) {
             records.append(CategoryRecord(id: id, parentID: parent, name: name, slug: slug, position: position, createdAt: created, updatedAt: updated))

@@ -7,7 +7,7 @@ import PostgresNIO
 /// Search and listing of published products. Every filter and sort is a fixed SQL fragment chosen
 /// by a `switch`; every client value is a bind.
 struct ListingRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let imageBase: String
     let currency: String
     let cache: CatalogCache

@@ -6,7 +6,7 @@ import PostgresNIO
 
 /// Products and their variants, images and stock.
 struct ProductRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     /// Base of image addresses (the public URL).
     let imageBase: String
 
@@ -101,7 +101,7 @@ struct ProductRepository: Sendable {
 
     /// Runs `body` in a transaction on a product the writer owns; `nil` (→ 404) otherwise.
     func withOwnedProduct<T: Sendable>(_ productID: UUID, writer: Writer, logger: Logger,
-                                       _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T? {
+                                       _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T? {
         try await ConstraintViolation.mapping(Self.constraints) {
             try await client.withTransaction(logger: logger) { connection -> T? in
                 guard try await lockOwned(productID: productID, writer: writer, connection, logger: logger) else { return nil }
@@ -114,7 +114,7 @@ struct ProductRepository: Sendable {
 
     /// Runs `body` in a transaction on a variant whose product the writer owns; `nil` (→ 404) otherwise.
     func withOwnedVariant<T: Sendable>(_ variantID: UUID, writer: Writer, logger: Logger,
-                                       _ body: @Sendable (UUID, PostgresConnection) async throws -> T) async throws -> (product: UUID, result: T)? {
+                                       _ body: @escaping @Sendable (UUID, PostgresConnection) async throws -> T) async throws -> (product: UUID, result: T)? {
         try await ConstraintViolation.mapping(Self.constraints) {
             try await client.withTransaction(logger: logger) { connection -> (product: UUID, result: T)? in
                 guard let productID = try await lockOwnedVariant(variantID: variantID, writer: writer, connection, logger: logger) else { return nil }

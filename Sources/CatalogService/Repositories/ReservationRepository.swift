@@ -7,7 +7,7 @@ import PostgresNIO
 /// Stock held for orders. Every change of `reserved`/`on_hand` is a conditional update, so
 /// `0 ≤ reserved ≤ on_hand` holds under any concurrency (and the table's CHECK backs it up).
 struct ReservationRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     /// Holds every line or nothing. Repeating the call for the same order returns the existing
     /// reservation when the lines match, and 409 when they differ.

@@ -7,7 +7,7 @@ import ShopAPI
 /// Catalog's copy of who owns which shop, kept from the shop service's events and, when an event
 /// has not arrived yet, filled on demand from the shop service's internal API.
 struct ShopDirectory: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let shops: (any ShopReading)?
 
     /// The writer a caller acts as: admins write anywhere; sellers write to their own shop only.

@@ -7,7 +7,7 @@ import PostgresNIO
 /// `GET /internal/revocations`: the feed other services and the gateway poll to refuse revoked
 /// access tokens (the rows come from triggers on `users` and `refresh_tokens`).
 struct RevocationsController: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     /// Access-token lifetime plus the verifiers' clock-skew allowance.
     let horizonSeconds: Int
 

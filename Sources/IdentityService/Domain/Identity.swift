@@ -7,7 +7,7 @@ import PostgresNIO
 
 /// Everything identity's flows need, built once by `buildApplication`.
 struct Identity: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let users: UserRepository
     let sessions: SessionRepository
     let emailTokens = EmailTokenRepository()
@@ -21,7 +21,7 @@ struct Identity: Sendable {
     /// failure paths cost one bcrypt verification (no timing oracle for account existence).
     let dummyHash: String
 
-    init(client: PostgresClient, configuration: IdentityConfiguration, outbox: Outbox) async throws {
+    init(client: DatabaseClient, configuration: IdentityConfiguration, outbox: Outbox) async throws {
         self.client = client
         self.users = UserRepository(client: client)
         self.sessions = SessionRepository(client: client)

@@ -7,11 +7,11 @@ import PostgresNIO
 /// The address book. At most one default per user (a partial unique index); changes that move the
 /// default run in one transaction.
 struct AddressRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     static let columns = "id, name, line1, line2, city, region, postal_code, country, phone, is_default, created_at, updated_at"
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [AddressDTO] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [AddressDTO] {
         var result: [AddressDTO] = []
         for try await (id, name, line1, line2, city, region, postal, country, phone, isDefault, created, updated) in rows.decode(
             (UUID, String, String, String?, String, String?, String, String, String?, Bool, Date, Date).self) {

@@ -6,7 +6,7 @@ import PostgresNIO
 /// Refresh tokens: opaque, stored as SHA-256, single use, grouped into families (one family per
 /// sign-in). Presenting a spent token revokes its whole family: someone replayed a stolen token.
 struct SessionRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     enum RotationResult: Sendable {
         case rotated(userID: UUID, familyID: UUID)
@@ -100,7 +100,7 @@ struct EmailTokenRepository: Sendable {
 
 /// Failure counters with blocking windows, shared by every replica through the database.
 struct ThrottleRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     /// Counts an attempt before it runs, in one statement, so parallel attempts cannot all pass
     /// the check before any failure is recorded: returns the seconds to wait (the attempt is then

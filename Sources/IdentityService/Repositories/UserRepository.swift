@@ -27,11 +27,11 @@ struct UserRecord: Sendable {
 
 /// Users in Postgres.
 struct UserRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
 
     static let columns = "id, email, name, password_hash, roles, email_verified, disabled, token_version, created_at, updated_at"
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [UserRecord] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [UserRecord] {
         var users: [UserRecord] = []
         for try await (id, email, name, hash, roles, verified, disabled, version, created, updated) in rows.decode(
             (UUID, String, String, String, [String], Bool, Bool, Int, Date, Date).self) {

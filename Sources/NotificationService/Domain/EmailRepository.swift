@@ -22,10 +22,10 @@ struct EmailRecord: Codable, Sendable {
 
 /// Outgoing e-mails.
 struct EmailRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     static let columns = "id, user_id, template, to_address, subject, text_body, html_body, transport, status, attempts, last_error, created_at, sent_at"
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [EmailRecord] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [EmailRecord] {
         var result: [EmailRecord] = []
         for try await (id, user, template, to, subject, text, html, transport, status, attempts, error, created, sent) in rows.decode(
             (UUID, UUID?, String, String, String, String, String, String, String, Int, String?, Date, Date?).self) {

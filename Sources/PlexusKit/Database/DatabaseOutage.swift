@@ -7,6 +7,7 @@ import PostgresNIO
 public enum DatabaseOutage {
     /// Whether `error` means the database, or the connection to it, went away.
     public static func matches(_ error: any Error) -> Bool {
+        if error is DatabaseCallError { return true }
         if let transaction = error as? PostgresTransactionError {
             if let inner = transaction.closureError, matches(inner) { return true }
             if let begin = transaction.beginError, matches(begin) { return true }

@@ -79,18 +79,23 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return configuration
     }
 
-    /// A client for this URL. Call `run()` (or add it to a service group) before querying.
-    public func makeClient(maxConnections: Int = 20, logger: Logger) -> PostgresClient {
+    /// A pool for this URL. Call `run()` (or add it to a service group) before querying.
+    public func makePool(maxConnections: Int = 20, logger: Logger) -> PostgresClient {
         PostgresClient(configuration: clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+    }
+
+    /// A client (a pool with call deadlines) for this URL; see ``DatabaseClient/withRunning(_:)``.
+    public func makeClient(maxConnections: Int = 20, logger: Logger) -> DatabaseClient {
+        DatabaseClient(pool: makePool(maxConnections: maxConnections, logger: logger))
     }
 }
 
-extension PostgresClient {
-    /// Runs `body` with this client running in the background, then shuts it down. For one-shot
-    /// tasks (migrations, CLI commands) outside a service group.
-    public func withRunning<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+extension DatabaseClient {
+    /// Runs `body` with this client's pool running in the background, then shuts it down. For
+    /// one-shot tasks (migrations, CLI commands) outside a service group.
+    public func withRunning<T: Sendable>(_ body: @Sendable (DatabaseClient) async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await self.run() }
+            group.addTask { await self.pool.run() }
             defer { group.cancelAll() }
             // Let the pool start before the first lease (otherwise postgres-nio warns on every call).
             try await Task.sleep(for: .milliseconds(20))
@@ -101,24 +106,27 @@ extension PostgresClient {
 
 /// A `PostgresClient` as a service-group member, with a readiness probe.
 public struct Database: Sendable {
-    /// The pool.
-    public let client: PostgresClient
+    /// The pool (a service-group member).
+    public let pool: PostgresClient
+    /// The pool's calls with deadlines, for everything a request or a job does.
+    public let client: DatabaseClient
     /// Where it points (password masked in logs).
     public let url: DatabaseURL
+    let logger: Logger
 
     /// Creates the pool for `url`.
     public init(url: DatabaseURL, maxConnections: Int = 20, logger: Logger) {
         self.url = url
-        self.client = url.makeClient(maxConnections: maxConnections, logger: logger)
+        self.logger = logger
+        self.pool = url.makePool(maxConnections: maxConnections, logger: logger)
+        self.client = DatabaseClient(pool: pool)
     }
 
     /// `"ok"` when a trivial query succeeds within two seconds, otherwise a short reason.
     public func probe() async -> String {
         do {
-            return try await withDeadline(.seconds(2)) {
-                try await client.query("SELECT 1")
-                return "ok"
-            }
+            try await DatabaseClient(pool: pool, timeout: .seconds(2)).query("SELECT 1", logger: logger)
+            return "ok"
         } catch {
             return "unreachable"
         }

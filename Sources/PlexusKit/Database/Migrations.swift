@@ -90,8 +90,9 @@ public enum MigrationRunner {
 
     /// Applies every pending migration of `sets` in order; returns how many were applied.
     @discardableResult
-    public static func migrate(_ sets: [MigrationSet], client: PostgresClient, logger: Logger) async throws -> Int {
-        try await client.withConnection { connection in
+    public static func migrate(_ sets: [MigrationSet], client: DatabaseClient, logger: Logger) async throws -> Int {
+        // No call deadline: a migration may rightly take long (statements still have the server's timeout).
+        try await client.pool.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
             do {
                 let applied = try await apply(sets, on: connection, logger: logger)
@@ -140,7 +141,7 @@ public enum MigrationRunner {
     }
 
     /// `true` when every migration of `sets` is recorded as applied (used by `/health/ready`).
-    public static func isUpToDate(_ sets: [MigrationSet], client: PostgresClient, logger: Logger) async throws -> Bool {
+    public static func isUpToDate(_ sets: [MigrationSet], client: DatabaseClient, logger: Logger) async throws -> Bool {
         var applied = Set<String>()
         let rows = try await client.query("SELECT component, version FROM schema_migrations", logger: logger)
         for try await (component, version) in rows.decode((String, Int).self) { applied.insert("\(component)/\(version)") }

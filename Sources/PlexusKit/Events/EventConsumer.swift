@@ -32,11 +32,11 @@ public struct EventSubscription: Sendable {
 /// visible with `plexus events parked`) and applied by ``replayParked(logger:)`` once the consumer
 /// is upgraded.
 public struct EventConsumer: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let subscriptions: [String: EventSubscription]
 
     /// Creates a consumer for `subscriptions` (one per event type).
-    public init(client: PostgresClient, subscriptions: [EventSubscription]) {
+    public init(client: DatabaseClient, subscriptions: [EventSubscription]) {
         self.client = client
         self.subscriptions = Dictionary(subscriptions.map { ($0.event.name, $0) }, uniquingKeysWith: { _, _ in
             preconditionFailure("an event type is subscribed to twice")

@@ -46,7 +46,7 @@ public struct Outbox: Sendable {
 
     /// The job that POSTs one stored event to one subscriber's `/internal/events` with a service
     /// token for that subscriber. Any non-2xx answer is retried with backoff (at-least-once delivery).
-    public func deliveryJob(client: PostgresClient, http: ServiceClient, tokens: ServiceTokens) -> JobRegistration {
+    public func deliveryJob(client: DatabaseClient, http: ServiceClient, tokens: ServiceTokens) -> JobRegistration {
         let byName = Dictionary(subscribers.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return .on(Self.deliveryKind) { delivery, job, logger in
             guard let subscriber = byName[delivery.subscriber] else {

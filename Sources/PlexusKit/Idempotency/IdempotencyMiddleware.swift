@@ -14,13 +14,13 @@ import PostgresNIO
 /// (`Idempotent-Replayed: true`); the same key with a different body is a 422; the same key while the
 /// first request still runs is a 409. 5xx responses are not stored, so the client may retry them.
 public struct IdempotencyMiddleware: RouterMiddleware {
-    let client: PostgresClient
+    let client: DatabaseClient
     let requiredFor: @Sendable (Request) -> Bool
     let excluded: @Sendable (Request) -> Bool
 
     /// Creates the middleware. `requiredFor` says which requests must carry a key (400 otherwise);
     /// `excluded` which never take part (responses holding credentials must not be stored).
-    public init(client: PostgresClient, requiredFor: @escaping @Sendable (Request) -> Bool = { _ in false },
+    public init(client: DatabaseClient, requiredFor: @escaping @Sendable (Request) -> Bool = { _ in false },
                 excluded: @escaping @Sendable (Request) -> Bool = { _ in false }) {
         self.client = client
         self.requiredFor = requiredFor

@@ -104,7 +104,7 @@ public enum JobQueue {
     /// Enqueues a job of a declared kind outside any transaction.
     @discardableResult
     public static func enqueue<Payload>(
-        _ kind: JobKind<Payload>, _ payload: Payload, options: JobOptions = JobOptions(), client: PostgresClient, logger: Logger
+        _ kind: JobKind<Payload>, _ payload: Payload, options: JobOptions = JobOptions(), client: DatabaseClient, logger: Logger
     ) async throws -> Bool {
         try await client.withConnection { connection in
             try await enqueue(kind: kind.name, payload: payload, options: options, on: connection, logger: logger)
@@ -136,7 +136,7 @@ public enum JobQueue {
     /// Enqueues outside any transaction.
     @discardableResult
     static func enqueue<Payload: Encodable & Sendable>(
-        kind: String, payload: Payload, options: JobOptions = JobOptions(), client: PostgresClient, logger: Logger
+        kind: String, payload: Payload, options: JobOptions = JobOptions(), client: DatabaseClient, logger: Logger
     ) async throws -> Bool {
         try await client.withConnection { connection in
             try await enqueue(kind: kind, payload: payload, options: options, on: connection, logger: logger)
@@ -145,7 +145,7 @@ public enum JobQueue {
 
     /// Claims up to `limit` runnable jobs of `kinds`: pending ones whose time has come, and running
     /// ones whose lease expired (their worker died). `SKIP LOCKED` lets replicas claim in parallel.
-    public static func claim(kinds: [String], limit: Int, lease: Duration, workerID: String, client: PostgresClient, logger: Logger) async throws -> [Job] {
+    public static func claim(kinds: [String], limit: Int, lease: Duration, workerID: String, client: DatabaseClient, logger: Logger) async throws -> [Job] {
         let leaseSeconds = lease.seconds
         let rows = try await client.query("""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = \(workerID),
@@ -168,7 +168,7 @@ public enum JobQueue {
     }
 
     /// Marks a job done. Only the worker holding the lease may finish it.
-    public static func complete(_ job: Job, workerID: String, client: PostgresClient, logger: Logger) async throws {
+    public static func complete(_ job: Job, workerID: String, client: DatabaseClient, logger: Logger) async throws {
         try await client.query("""
             UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = now(), last_error = NULL
             WHERE id = \(job.id) AND locked_by = \(workerID) AND status = 'running'
@@ -176,7 +176,7 @@ public enum JobQueue {
     }
 
     /// Records a failure: back to pending after `delay`, or dead after the last attempt.
-    public static func fail(_ job: Job, error: String, retryAfter delay: Duration, workerID: String, client: PostgresClient, logger: Logger) async throws {
+    public static func fail(_ job: Job, error: String, retryAfter delay: Duration, workerID: String, client: DatabaseClient, logger: Logger) async throws {
         let seconds = delay.seconds
         let dead = job.attempt >= job.maxAttempts
         try await client.query("""
@@ -188,7 +188,7 @@ public enum JobQueue {
 
     /// Marks running jobs whose lease expired after their last attempt as dead, so a job that kills
     /// its worker every time cannot loop forever.
-    public static func buryExhausted(client: PostgresClient, logger: Logger) async throws {
+    public static func buryExhausted(client: DatabaseClient, logger: Logger) async throws {
         try await client.query("""
             UPDATE jobs SET status = 'dead', locked_until = NULL, updated_at = now(),
                    last_error = COALESCE(last_error, 'lease expired on the last attempt')

@@ -40,7 +40,7 @@ public struct JobWorkerOptions: Sendable {
 /// Claims and runs jobs from the service's `jobs` table until graceful shutdown. Woken by
 /// `LISTEN plexus_jobs` (holding one pooled connection), polling as a fallback.
 public final class JobWorker: Service, Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let handlers: [String: JobHandler]
     let periodic: [PeriodicJob]
     let options: JobWorkerOptions
@@ -50,7 +50,7 @@ public final class JobWorker: Service, Sendable {
     let stopping = NIOLockedValueBox(false)
 
     /// Creates a worker for `jobs`. Kit maintenance (`kit.prune`) is added automatically.
-    public init(client: PostgresClient, jobs: [JobRegistration], periodic: [PeriodicJob] = [], options: JobWorkerOptions = JobWorkerOptions(), logger: Logger) {
+    public init(client: DatabaseClient, jobs: [JobRegistration], periodic: [PeriodicJob] = [], options: JobWorkerOptions = JobWorkerOptions(), logger: Logger) {
         self.client = client
         var handlers = Dictionary(jobs.map { ($0.kind, $0.handler) }, uniquingKeysWith: { _, _ in preconditionFailure("a job kind is registered twice") })
         handlers[KitMaintenance.kind.name] = KitMaintenance.handler(client: client)
@@ -147,7 +147,7 @@ public final class JobWorker: Service, Sendable {
     func listen() async {
         while !Task.isCancelled {
             do {
-                try await client.withConnection { connection in
+                try await client.pool.withConnection { connection in
                     for try await _ in try await connection.listen(JobQueue.channel) {
                         self.wake.signal()
                     }
@@ -224,7 +224,7 @@ final class WakeSignal: Sendable {
 enum KitMaintenance {
     static let kind = JobKind<NoPayload>("kit.prune")
 
-    static func handler(client: PostgresClient) -> JobHandler {
+    static func handler(client: DatabaseClient) -> JobHandler {
         { _, logger in
             try await client.query("DELETE FROM jobs WHERE status = 'done' AND updated_at < now() - interval '7 days'", logger: logger)
             try await client.query("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'", logger: logger)

@@ -35,7 +35,7 @@ public protocol PlexusService {
     /// Builds the router and the handlers of its events and jobs over `environment`.
     static func build(configuration: Configuration, environment: ServiceEnvironment) async throws -> ServiceParts
     /// Writes its share of the demo data (`plexus seed`, `up --demo`), reading and adding to `demo`.
-    static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws
+    static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws
 }
 
 extension PlexusService {
@@ -45,7 +45,7 @@ extension PlexusService {
     public static var publishes: [EventDescriptor] { [] }
     public static var callees: [ServiceName] { [] }
     public static var endpoints: [EndpointDescription] { [] }
-    public static func seedDemo(_ demo: DemoSeed, client: PostgresClient, logger: Logger) async throws {}
+    public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {}
 }
 
 /// What every service configuration carries.

@@ -93,7 +93,7 @@ public enum ServiceHost {
         let environment = environment(for: S.self, configuration: configuration, topology: topology, http: ServiceClient(http: http),
                                       database: database, logger: logger)
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
-        var services: [any Service] = (database.map { [$0.client] } ?? []) + parts.companions + (environment.revocationFeed.map { [$0] } ?? [])
+        var services: [any Service] = (database.map { [$0.pool] } ?? []) + parts.companions + (environment.revocationFeed.map { [$0] } ?? [])
         if runWorkers, database != nil { services.append(worker(S.self, parts: parts, environment: environment)) }
         let app = ServiceRuntime.makeApplication(router: parts.router.router, name: S.name.rawValue, host: configuration.common.host,
                                                  port: configuration.common.port, services: services, logger: logger)
@@ -108,7 +108,7 @@ public enum ServiceHost {
                                       database: database, logger: logger)
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
         let worker = worker(S.self, parts: parts, environment: environment)
-        let group = ServiceGroup(configuration: .init(services: [database.client, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [database.pool, worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

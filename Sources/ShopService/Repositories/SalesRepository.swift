@@ -6,7 +6,7 @@ import ShopAPI
 
 /// Reads the sales projection (paid order lines of a shop).
 struct SalesRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let currency: String
 
     func report(shopID: UUID, period: SalesPeriod, logger: Logger) async throws -> SalesReportDTO {

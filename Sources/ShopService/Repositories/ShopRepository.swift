@@ -6,7 +6,7 @@ import ShopAPI
 
 /// Shops.
 struct ShopRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let outbox: Outbox
 
     static let columns = "id, name, slug, description, owner_id, created_at, updated_at"
@@ -15,7 +15,7 @@ struct ShopRepository: Sendable {
         "shops_slug_key": .conflict("slug_taken", "Another shop already uses this name."),
     ]
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [ShopDTO] {
+    static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [ShopDTO] {
         var shops: [ShopDTO] = []
         for try await (id, name, slug, description, owner, created, updated) in rows.decode((UUID, String, String, String, UUID, Date, Date).self) {
             shops.append(ShopDTO(id: id, name: name, slug: slug, description: description, ownerId: owner, createdAt: created, updatedAt: updated))
