@@ -23,6 +23,7 @@ let serviceTable: [ServiceRow] = [
     ], resources: ["Migrations"], testsUse: ["Notification"]),
     ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
+    ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
@@ -113,7 +114,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI",
                                            .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),

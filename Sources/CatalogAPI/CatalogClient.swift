@@ -8,8 +8,14 @@ public protocol CatalogReading: Sendable {
     func products(ofShop shopID: UUID, limit: Int, logger: Logger) async throws -> ProductListDTO
 }
 
+/// The catalogue's prices and stock for a buyer (cart, order).
+public protocol VariantQuoting: Sendable {
+    /// Quotes for the variants that exist among `variantIDs` (at most 100).
+    func quote(_ variantIDs: [UUID], logger: Logger) async throws -> [VariantQuote]
+}
+
 /// The catalogue's typed client over any transport.
-public struct CatalogClient: CatalogReading {
+public struct CatalogClient: CatalogReading, VariantQuoting {
     let transport: any EndpointTransport
 
     /// Creates a client.
@@ -20,5 +26,10 @@ public struct CatalogClient: CatalogReading {
     public func products(ofShop shopID: UUID, limit: Int, logger: Logger) async throws -> ProductListDTO {
         try await transport.call(CatalogEndpoints.products, query: ["shop": shopID.uuidString.lowercased(), "sort": "newest", "limit": String(limit)],
                                  deadline: .seconds(2), logger: logger)
+    }
+
+    public func quote(_ variantIDs: [UUID], logger: Logger) async throws -> [VariantQuote] {
+        guard !variantIDs.isEmpty else { return [] }
+        return try await transport.call(CatalogEndpoints.quote, body: QuoteRequest(variantIds: variantIDs), deadline: .seconds(2), logger: logger).items
     }
 }

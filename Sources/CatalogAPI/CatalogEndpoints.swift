@@ -72,11 +72,14 @@ public enum CatalogEndpoints {
         access: .services([.order]), summary: "Give held units back (the order was cancelled).",
         problems: [ProblemCase(409, "reservation_committed", "It was already committed."), ProblemCase(409, "reservation_expired", "Its hold ran out.")])
 
+    public static let quote = Endpoint<QuoteRequest, QuoteList>("quoteVariants", .POST, "/internal/variants/quote",
+        access: .services([.cart, .order]), summary: "Current price, availability, product, shop and categories of up to 100 variants (deleted ones are left out).")
+
     /// Every endpoint the catalogue serves.
     public static let all: [EndpointDescription] = [
         categories.description, createCategory.description, updateCategory.description, deleteCategory.description,
         products.description, product.description, createProduct.description, updateProduct.description, archiveProduct.description,
         addVariant.description, attachImage.description, updateVariant.description, deleteVariant.description, setStock.description,
-        reserve.description, reservation.description, commit.description, release.description,
+        reserve.description, reservation.description, commit.description, release.description, quote.description,
     ]
 }

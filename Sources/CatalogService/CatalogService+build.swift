@@ -40,6 +40,7 @@ public enum CatalogService: PlexusService {
         ).addRoutes(to: router)
         let reservations = ReservationRepository(client: client)
         ReservationsController(reservations: reservations, defaultHold: configuration.reservationHold).addRoutes(to: router)
+        QuotesController(quotes: QuoteRepository(client: client, imageBase: configuration.common.publicURL)).addRoutes(to: router)
         let expire = JobRegistration.on(expireReservations) { _, _, logger in
             var lapsed = 0
             repeat {

@@ -92,9 +92,9 @@ public struct Endpoint<Body: Decodable & Sendable, Output: Decodable & Sendable>
     /// development mode.
     public init(_ id: String, _ method: HTTPVerb, _ path: String, access: Access, summary: String, query: [QueryParameter] = [],
                 status: Int = 200, problems: [ProblemCase] = [], bodyType: MediaType = .json, outputType: MediaType = .json,
-                pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false) {
+                pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false, headers: [QueryParameter] = []) {
         description = EndpointDescription(
-            id: id, method: method, path: path, access: access, summary: summary, query: query, status: status, problems: problems,
+            id: id, method: method, path: path, access: access, summary: summary, query: query, headers: headers, status: status, problems: problems,
             bodyType: bodyType, outputType: outputType, pathParameters: pathParameters, strictLimit: strictLimit, developmentOnly: developmentOnly,
             body: Body.self == NoBody.self ? nil : Body.self, output: Output.self == NoContent.self ? nil : Output.self)
     }
@@ -131,7 +131,7 @@ extension Endpoint {
 }
 
 /// An endpoint without its Swift types: what routing, the gateway table and documents need (the
-/// fields of ``Endpoint/init(_:_:_:access:summary:query:status:problems:bodyType:outputType:pathParameters:strictLimit:developmentOnly:)``).
+/// fields of ``Endpoint/init(_:_:_:access:summary:query:status:problems:bodyType:outputType:pathParameters:strictLimit:developmentOnly:headers:)``).
 public struct EndpointDescription: Sendable {
     /// The OpenAPI `operationId`.
     public var id: String
@@ -145,6 +145,8 @@ public struct EndpointDescription: Sendable {
     public var summary: String
     /// The query parameters it reads.
     public var query: [QueryParameter]
+    /// The request headers it reads (beyond `Authorization`, `Content-Type` and `Idempotency-Key`).
+    public var headers: [QueryParameter]
     /// The success status.
     public var status: Int
     /// Its own failures.

@@ -62,6 +62,9 @@ public enum OpenAPIDocument {
         parameters += endpoint.query.map { parameter in
             ["name": .string(parameter.name), "in": "query", "required": false, "description": .string(parameter.summary), "schema": json(parameter.schema)]
         }
+        parameters += endpoint.headers.map { parameter in
+            ["name": .string(parameter.name), "in": "header", "required": false, "description": .string(parameter.summary), "schema": json(parameter.schema)]
+        }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = endpoint.body {
             operation["requestBody"] = ["required": true, "content": [endpoint.bodyType.rawValue: ["schema": json(collector.schema(for: body))]]]

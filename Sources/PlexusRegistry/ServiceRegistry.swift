@@ -1,3 +1,4 @@
+import CartService
 import CatalogService
 import GatewayService
 import IdentityService
@@ -14,6 +15,7 @@ public enum ServiceRegistry {
         IdentityService.self,
         ShopService.self,
         CatalogService.self,
+        CartService.self,
         NotificationService.self,
         GatewayService.self,
     ]

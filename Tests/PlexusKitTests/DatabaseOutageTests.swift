@@ -70,6 +70,25 @@ import Testing
     }
 }
 
+extension DatabaseOutageTests {
+    @Test func aCallPastItsDeadlineIsAnOutageAndItsConnectionIsClosed() async throws {
+        // setup: calls with a short deadline, many fast ones around a slow one
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let pool = url.makePool(maxConnections: 2, logger: testLogger())
+        try await DatabaseClient(pool: pool, timeout: .milliseconds(400)).withRunning { client in
+            // act
+            let started = ContinuousClock.now
+            let error = await #expect(throws: DatabaseCallError.deadlineExceeded) {
+                try await client.query("SELECT pg_sleep(3)", logger: testLogger())
+            }
+            // expect: answered at the deadline, an outage; the fast calls on the same pool all succeed
+            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(error.map(DatabaseOutage.matches) == true)
+            for _ in 0..<50 { try await client.query("SELECT 1", logger: testLogger()) }
+        }
+    }
+}
+
 enum CallOutcome: Sendable { case answered, outage, other(String) }
 
 actor OutcomeTally {

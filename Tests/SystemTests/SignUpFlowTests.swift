@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CartAPI
 import CatalogAPI
 import Foundation
 import IdentityAPI
@@ -93,6 +94,24 @@ import Testing
         #expect(try JSON.decoder.decode(ProductListDTO.self, from: Data(buffer: listed.body)).items.map(\.name) == ["Walker Zebrawood Ukulele"])
         let shopPage = try await get(gateway + "/api/v1/shops/\(shop.slug)")
         #expect(String(buffer: shopPage.body).contains("Walker Zebrawood Ukulele"))
+
+        // a guest fills a cart through the gateway; signed in, it merges into the user's cart; the
+        // seller's own product is refused
+        let headphones = try #require(found.items.first { $0.inStock })
+        let detail = try JSON.decoder.decode(ProductDTO.self, from: Data(buffer: try await get(gateway + "/api/v1/products/\(headphones.id)").body))
+        let variant = try #require(detail.variants.first { $0.available > 0 })
+        let guestCart = try await HTTPClient.plexus.execute(HTTPClientRequest(url: gateway + "/api/v1/cart"), timeout: .seconds(10))
+        #expect(guestCart.status == .ok)
+        let cartToken = try #require(guestCart.headers.first(name: "X-Cart-Token"))
+        let added = try await post(gateway + "/api/v1/cart/items", AddCartItemRequest(variantId: variant.id, quantity: 1), headers: ["X-Cart-Token": cartToken])
+        #expect(added.status == 200, "\(String(buffer: added.body))")
+        #expect(try JSON.decoder.decode(CartDTO.self, from: Data(buffer: added.body)).subtotal == variant.price)
+        let merged = try await post(gateway + "/api/v1/cart/merge", MergeCartRequest(cartToken: cartToken), token: sellerToken.value)
+        #expect(merged.status == 200, "\(String(buffer: merged.body))")
+        #expect(try JSON.decoder.decode(CartDTO.self, from: Data(buffer: merged.body)).lines.map(\.variantId) == [variant.id])
+        let ukulele = try JSON.decoder.decode(ProductDTO.self, from: Data(buffer: created.body))
+        let own = try await post(gateway + "/api/v1/cart/items", AddCartItemRequest(variantId: ukulele.variants[0].id, quantity: 1), token: sellerToken.value)
+        #expect(own.status == 409 && String(buffer: own.body).contains("own_product"))
 
         // logging out everywhere stops the old access token within seconds, at the gateway and at the
         // catalogue itself (identity's revocation feed)

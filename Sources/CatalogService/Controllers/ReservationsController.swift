@@ -32,3 +32,17 @@ struct ReservationsController: Sendable {
         }
     }
 }
+
+/// `POST /internal/variants/quote`: prices and stock for carts and orders (service token only).
+struct QuotesController: Sendable {
+    let quotes: QuoteRepository
+
+    func addRoutes(to router: EndpointRouter) {
+        router.on(CatalogEndpoints.quote) { request, context in
+            let body = try await request.decodeBody(QuoteRequest.self, context: context)
+            var seen = Set<UUID>()
+            let ids = body.variantIds.filter { seen.insert($0).inserted }
+            return try Response.json(QuoteList(items: try await quotes.quote(ids, logger: context.logger)))
+        }
+    }
+}

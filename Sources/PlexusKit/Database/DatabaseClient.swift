@@ -37,7 +37,16 @@ public struct DatabaseClient: Sendable {
         try await DatabaseCall<Result>.run(timeout: timeout) { call in
             try await pool.withConnection { connection in
                 try call.attach(connection)
-                return try await body(connection)
+                // Detached before the pool gets it back (and, if the deadline is closing it, only
+                // once closed): an expiry must never close a connection someone else holds.
+                do {
+                    let result = try await body(connection)
+                    await call.detach(connection)
+                    return result
+                } catch {
+                    await call.detach(connection)
+                    throw error
+                }
             }
         }
     }
@@ -113,6 +122,7 @@ final class DatabaseCall<Result: Sendable>: @unchecked Sendable {
     private var work: Task<Void, Never>?
     private var timer: Task<Void, Never>?
     private var outcome: Swift.Result<Result, any Error>?
+    private var closing: Task<Void, Never>?
 
     /// How long a call whose connection closed still waits for its own answer (a reply read just
     /// before the close is still delivered).
@@ -162,6 +172,16 @@ final class DatabaseCall<Result: Sendable>: @unchecked Sendable {
         ConnectionWatch.shared.watch(connection, by: ObjectIdentifier(self)) { [weak self] in self?.connectionClosed() }
     }
 
+    /// Called before the connection goes back to the pool; waits for a close the deadline began.
+    func detach(_ connection: PostgresConnection) async {
+        let closing = lock.withLock { () -> Task<Void, Never>? in
+            self.connection = nil
+            return self.closing
+        }
+        ConnectionWatch.shared.unwatch(connection, by: ObjectIdentifier(self))
+        await closing?.value
+    }
+
     private func connectionClosed() {
         Task {
             try? await Task.sleep(for: Self.graceAfterClose)
@@ -170,12 +190,21 @@ final class DatabaseCall<Result: Sendable>: @unchecked Sendable {
     }
 
     private func expire() {
-        let connection = lock.withLock { self.connection }
-        finish(.failure(DatabaseCallError.deadlineExceeded))
-        lock.withLock { self.work }?.cancel()
-        // Closing ends whatever the connection was doing (a transaction rolls back) and lets the
-        // pool replace it.
-        if let connection { Task { try? await connection.close() } }
+        // One step under the lock: the outcome is decided and the connection, if this call still
+        // holds it, is taken for closing (``detach(_:)`` then waits for the close).
+        let taken = lock.withLock { () -> (CheckedContinuation<Result, any Error>?, PostgresConnection?, Task<Void, Never>?)? in
+            guard outcome == nil else { return nil }
+            outcome = .failure(DatabaseCallError.deadlineExceeded)
+            defer { continuation = nil }
+            let held = connection
+            connection = nil
+            if let held { closing = Task { try? await held.close() } }
+            return (continuation, held, work)
+        }
+        guard let (continuation, held, work) = taken else { return }
+        if let held { ConnectionWatch.shared.unwatch(held, by: ObjectIdentifier(self)) }
+        work?.cancel()
+        continuation?.resume(throwing: DatabaseCallError.deadlineExceeded)
     }
 
     private func cancel() {

@@ -1,0 +1,36 @@
+import Foundation
+import PlexusContract
+
+/// The cart service's endpoints: the one declaration its router, the gateway and the documentation read.
+public enum CartEndpoints {
+    /// The header carrying a guest cart's token.
+    public static let cartTokenHeader = "X-Cart-Token"
+
+    static let cartToken = QueryParameter(cartTokenHeader, .string(),
+        "A guest cart's token (returned on the first cart call without a sign-in). With a bearer token too, that guest cart merges into the user's.")
+    static let ifMatch = QueryParameter("If-Match", .string(), "The cart's `version` in quotes: a stale one answers 412 and changes nothing. Without it, the write applies.")
+    static let writeProblems = [
+        ProblemCase(412, "version_mismatch", "The cart changed since the version in If-Match."),
+        ProblemCase(409, "own_product", "Sellers cannot buy from their own shop."),
+        ProblemCase(409, "insufficient_stock", "Not that many units are available."),
+        ProblemCase(422, "not_purchasable", "The variant does not exist or is not for sale."),
+        ProblemCase(503, "catalog_unavailable", "The catalogue cannot be reached; try again."),
+    ]
+
+    public static let get = Endpoint<NoBody, CartDTO>("getCart", .GET, "/api/v1/cart", access: .anyone,
+        summary: "The caller's cart (signed in, or the guest cart of X-Cart-Token; a new guest cart otherwise), priced now by the catalogue.",
+        headers: [cartToken])
+    public static let addItem = Endpoint<AddCartItemRequest, CartDTO>("addCartItem", .POST, "/api/v1/cart/items", access: .anyone,
+        summary: "Add units of a variant; the same variant adds up (at most 99 and what is available).", problems: writeProblems,
+        headers: [cartToken, ifMatch])
+    public static let updateItem = Endpoint<UpdateCartItemRequest, CartDTO>("updateCartItem", .PATCH, "/api/v1/cart/items/{lineId}", access: .anyone,
+        summary: "Set a line's quantity (1–99, within what is available).", problems: writeProblems, headers: [cartToken, ifMatch])
+    public static let removeItem = Endpoint<NoBody, CartDTO>("removeCartItem", .DELETE, "/api/v1/cart/items/{lineId}", access: .anyone,
+        summary: "Remove a line.", problems: [writeProblems[0]], headers: [cartToken, ifMatch])
+    public static let merge = Endpoint<MergeCartRequest, CartDTO>("mergeCart", .POST, "/api/v1/cart/merge", access: .user,
+        summary: "Merge a guest cart into the caller's (quantities add, capped by stock); the guest cart is consumed.",
+        problems: [ProblemCase(404, "cart_not_found", "No guest cart has that token (expired, or merged already).")])
+
+    /// Every endpoint the cart service serves.
+    public static let all: [EndpointDescription] = [get.description, addItem.description, updateItem.description, removeItem.description, merge.description]
+}

@@ -1,0 +1,39 @@
+import CartAPI
+import CatalogAPI
+import Foundation
+import Hummingbird
+import Logging
+import PlexusKit
+import PostgresNIO
+
+/// Cart: guest and signed-in carts, priced by the catalogue on every read.
+public enum CartService: PlexusService {
+    public static let name = ServiceName.cart
+    public static var migrations: [MigrationSet] {
+        get throws { try MigrationSet.service("cart", bundle: .module) }
+    }
+    public static let callees = [ServiceName.catalog]
+    public static let summary = "Guest and signed-in carts, priced by the catalogue on every read."
+    public static let endpoints = CartEndpoints.all
+
+    public static func loadConfiguration(reader: inout ConfigReader) throws -> CartConfiguration {
+        try CartConfiguration.load(reader: &reader)
+    }
+
+    /// The router and the guest-cart expiry job.
+    public static func build(configuration: CartConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
+        try await build(configuration: configuration, environment: environment, catalog: CatalogClient(environment.connection(to: .catalog)))
+    }
+
+    /// The same with another way to reach the catalogue (tests count its calls).
+    public static func build(configuration: CartConfiguration, environment: ServiceEnvironment, catalog: any VariantQuoting) async throws -> ServiceParts {
+        let database = environment.db
+        let router = environment.makeRouter(migrations: try migrations)
+        router.router.add(middleware: IdempotencyMiddleware(client: database.client))
+        let carts = CartRepository(client: database.client)
+        CartController(carts: carts, quotes: QuoteSource(catalog: catalog, ttl: configuration.quoteCacheTTL), currency: configuration.currency)
+            .addRoutes(to: router)
+        return ServiceParts(router: router, jobs: [carts.expireJob(idleDays: configuration.guestIdleDays)],
+                            periodic: [PeriodicJob(CartRepository.expireGuests, every: .seconds(3600))])
+    }
+}

@@ -1,0 +1,186 @@
+import CartAPI
+import CatalogAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PlexusKit
+
+/// The catalogue's quotes with a short cache: one catalogue call per cart read at most.
+struct QuoteSource: Sendable {
+    let catalog: any VariantQuoting
+    let cache: TTLCache<UUID, VariantQuote>?
+
+    init(catalog: any VariantQuoting, ttl: Duration) {
+        self.catalog = catalog
+        self.cache = ttl > .zero ? TTLCache(capacity: 50_000, ttl: ttl) : nil
+    }
+
+    /// Quotes for the variants of `ids` that exist, fetching every uncached one in one call.
+    func quotes(_ ids: [UUID], logger: Logger) async throws -> [UUID: VariantQuote] {
+        var found: [UUID: VariantQuote] = [:]
+        var missing: [UUID] = []
+        for id in Set(ids) {
+            if let quote = cache?.get(id) { found[id] = quote } else { missing.append(id) }
+        }
+        guard !missing.isEmpty else { return found }
+        let fetched: [VariantQuote]
+        do {
+            fetched = try await catalog.quote(missing, logger: logger)
+        } catch {
+            logger.warning("catalogue quote failed", metadata: ["error": .string(String(describing: error))])
+            throw ProblemError.unavailable("The catalogue cannot be reached to price the cart; try again.", code: "catalog_unavailable", retryAfter: 1)
+        }
+        for quote in fetched {
+            found[quote.variantId] = quote
+            cache?.set(quote.variantId, quote)
+        }
+        return found
+    }
+
+    /// A fresh quote for one variant (a write must not rely on a cached stock figure).
+    func fresh(_ id: UUID, logger: Logger) async throws -> VariantQuote? {
+        cache?.remove(id)
+        return try await quotes([id], logger: logger)[id]
+    }
+}
+
+/// `/api/v1/cart`: a signed-in user's cart, or a guest's behind `X-Cart-Token`.
+struct CartController: Sendable {
+    let carts: CartRepository
+    let quotes: QuoteSource
+    let currency: String
+
+    static let tokenHeader = HTTPField.Name(CartEndpoints.cartTokenHeader)!
+
+    func addRoutes(to router: EndpointRouter) {
+        router.on(CartEndpoints.get) { request, context in
+            let cart = try await resolve(request, context)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.addItem) { request, context in
+            let body = try await request.decodeBody(AddCartItemRequest.self, context: context)
+            let expected = try Self.expectedVersion(request)
+            let cart = try await resolve(request, context)
+            let facts = try await purchasable(body.variantId, context)
+            try await carts.add(facts, quantity: body.quantity, cartID: cart.id, expected: expected, logger: context.logger)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.updateItem) { request, context in
+            let body = try await request.decodeBody(UpdateCartItemRequest.self, context: context)
+            let expected = try Self.expectedVersion(request)
+            let lineID = try context.uuidParameter("lineId")
+            let cart = try await resolve(request, context)
+            guard let variant = try await carts.variant(ofLine: lineID, cartID: cart.id, logger: context.logger) else {
+                throw ProblemError.notFound("The cart has no such line.")
+            }
+            let facts = try await purchasable(variant, context)
+            try await carts.setQuantity(lineID: lineID, quantity: body.quantity, cap: facts.cap, cartID: cart.id, expected: expected, logger: context.logger)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.removeItem) { request, context in
+            let expected = try Self.expectedVersion(request)
+            let lineID = try context.uuidParameter("lineId")
+            let cart = try await resolve(request, context)
+            try await carts.remove(lineID: lineID, cartID: cart.id, expected: expected, logger: context.logger)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.merge) { request, context in
+            let body = try await request.decodeBody(MergeCartRequest.self, context: context)
+            let user = try context.requireUserID()
+            let cartID = try await carts.userCart(user, logger: context.logger)
+            guard let hash = Self.tokenHash(body.cartToken),
+                  try await merge(guestTokenHash: hash, into: cartID, user: user, context) else {
+                throw ProblemError.notFound("No guest cart has that token: it expired or was merged already.", code: "cart_not_found")
+            }
+            return try await respond(ResolvedCart(id: cartID, newToken: nil), context)
+        }
+    }
+
+    // MARK: Whose cart
+
+    struct ResolvedCart: Sendable {
+        var id: UUID
+        /// A guest cart made by this request: its token goes back in `X-Cart-Token`.
+        var newToken: String?
+    }
+
+    /// The signed-in caller's cart (merging the guest cart of `X-Cart-Token` into it first), the
+    /// guest cart of `X-Cart-Token`, or a new guest cart.
+    func resolve(_ request: Request, _ context: PlexusContext) async throws -> ResolvedCart {
+        let tokenHash = request.headers[Self.tokenHeader].flatMap(Self.tokenHash)
+        if let user = context.principal?.userID {
+            let cartID = try await carts.userCart(user, logger: context.logger)
+            if let tokenHash { _ = try await merge(guestTokenHash: tokenHash, into: cartID, user: user, context) }
+            return ResolvedCart(id: cartID, newToken: nil)
+        }
+        if let tokenHash, let cartID = try await carts.guestCart(tokenHash: tokenHash, logger: context.logger) {
+            return ResolvedCart(id: cartID, newToken: nil)
+        }
+        let token = RandomToken.urlSafe(bytes: 32)
+        let cartID = try await carts.createGuestCart(tokenHash: RandomToken.sha256Hex(token), logger: context.logger)
+        return ResolvedCart(id: cartID, newToken: token)
+    }
+
+    /// The stored form of a well-formed token (43 base64url characters), or `nil`.
+    static func tokenHash(_ token: String) -> String? {
+        guard token.utf8.count == 43, token.utf8.allSatisfy({ byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }) else { return nil }
+        return RandomToken.sha256Hex(token)
+    }
+
+    /// Merges the guest cart into the user's: quantities add, capped by 99 and what is available;
+    /// lines the user may not buy (gone, unpublished, their own shop's) stay behind.
+    func merge(guestTokenHash: String, into cartID: UUID, user: UUID, _ context: PlexusContext) async throws -> Bool {
+        try await carts.merge(guestTokenHash: guestTokenHash, into: cartID, caps: { lines in
+            let quoted = try await quotes.quotes(lines.map(\.variantID), logger: context.logger)
+            var caps: [UUID: Int] = [:]
+            for (id, quote) in quoted where quote.isPurchasable && quote.shopOwnerId != user {
+                caps[id] = min(99, quote.available)
+            }
+            return caps
+        }, logger: context.logger)
+    }
+
+    // MARK: Rules
+
+    /// What adding the variant needs, or the problem saying why it cannot be bought.
+    func purchasable(_ variantID: UUID, _ context: PlexusContext) async throws -> LineFacts {
+        guard let quote = try await quotes.fresh(variantID, logger: context.logger), quote.isPurchasable else {
+            throw ProblemError(.unprocessableContent, code: "not_purchasable", detail: "That variant does not exist or is not for sale.")
+        }
+        if let user = context.principal?.userID, quote.shopOwnerId == user {
+            throw ProblemError.conflict("own_product", "Sellers cannot buy from their own shop.")
+        }
+        return LineFacts(variantID: quote.variantId, productID: quote.productId, productName: quote.productName, sku: quote.sku,
+                         unitPrice: quote.unitPrice, cap: min(99, quote.available))
+    }
+
+    /// The version in `If-Match` (`"3"`, `W/"3"` or `3`), `nil` without one (the write applies).
+    static func expectedVersion(_ request: Request) throws -> Int? {
+        guard let raw = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "*" else { return nil }
+        var text = Substring(raw)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = text.dropFirst().dropLast() }
+        guard text.count <= 10, let version = Int(text), version >= 0 else {
+            throw ProblemError.badRequest("invalid_if_match", "If-Match takes the cart's version in quotes, such as \"3\".")
+        }
+        return version
+    }
+
+    // MARK: Answer
+
+    /// The cart priced now, with its version as the ETag and a new guest token when one was made.
+    func respond(_ cart: ResolvedCart, _ context: PlexusContext) async throws -> Response {
+        guard let stored = try await carts.load(cart.id, logger: context.logger) else {
+            throw ProblemError.notFound("The cart no longer exists.", code: "cart_not_found")
+        }
+        let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
+        let priced = CartPricing.price(stored, quotes: quoted, currency: currency)
+        var headers: HTTPFields = [.eTag: "\"\(priced.version)\"", .cacheControl: "no-store"]
+        if let token = cart.newToken { headers[Self.tokenHeader] = token }
+        return try Response.json(priced, headers: headers)
+    }
+}

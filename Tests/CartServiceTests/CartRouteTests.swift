@@ -1,0 +1,178 @@
+import CartAPI
+import CartService
+import CatalogAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PlexusKit
+import PlexusKitTesting
+import Testing
+
+@Suite("Cart routes")
+struct CartRouteTests {
+    @Test("a guest gets a token, adds, adds up, changes and removes lines; every total is the server's")
+    func guestCart() async throws {
+        try await CartHarness.with { harness, http in
+            // setup: a product at 19.99 with 5 in stock and one at 5.00
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 1999, stock: 5, seller: (seller.token, seller.category))
+            let cap = try await harness.product("Wool Cap", price: 500, stock: 50, seller: (seller.token, seller.category))
+
+            // act + expect: the first call makes a guest cart and hands back its token
+            let first = try await http.cart(.get, "/api/v1/cart")
+            #expect(first.status == .ok)
+            let token = try #require(first.cartToken)
+            #expect(token.count == 43)
+            #expect(try first.decode(CartDTO.self).lines.isEmpty)
+            #expect(try await harness.cartDB.column("SELECT count(*)::int FROM carts WHERE token_hash = \(RandomToken.sha256Hex(token))", as: Int.self) == [1])
+
+            let added = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 2), cartToken: token)
+            #expect(added.status == .ok)
+            #expect(added.cartToken == nil, "the token is handed out once")
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), cartToken: token)
+            let withCap = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 4), cartToken: token)
+            let cart = try withCap.decode(CartDTO.self)
+            #expect(cart.lines.map(\.quantity) == [3, 4], "the same variant adds up")
+            #expect(cart.lines[0].unitPrice.amount == 1999 && cart.lines[0].lineTotal.amount == 5997)
+            #expect(cart.subtotal.amount == 5997 + 2000 && cart.total == cart.subtotal && cart.discount.amount == 0)
+            #expect(withCap.headers[.eTag] == "\"\(cart.version)\"")
+
+            // more than is in stock, more than 99, a price from the client: refused, nothing changes
+            let tooMany = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 3), cartToken: token)
+            #expect(try tooMany.status == .conflict && (try tooMany.problem().code) == "insufficient_stock")
+            let hundred = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 99), cartToken: token)
+            #expect(hundred.status == .badRequest || hundred.status == .unprocessableContent)
+            let priced = try await http.execute(uri: "/api/v1/cart/items", method: .post,
+                                                headers: TestHeaders.json(extra: [HTTPField.Name("X-Cart-Token")!: token]),
+                                                body: .raw(#"{"variantId":"\#(cap.variant)","quantity":1,"price":{"amount":1,"currency":"USD"}}"#)) { $0 }
+            #expect(priced.status == .badRequest)
+            let unknown = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: UUID.v7(), quantity: 1), cartToken: token)
+            #expect(try unknown.status == .unprocessableContent && (try unknown.problem().code) == "not_purchasable")
+            let unchanged = try await http.cart(.get, "/api/v1/cart", cartToken: token).decode(CartDTO.self)
+            #expect(unchanged.version == cart.version && unchanged.subtotal == cart.subtotal)
+
+            // change and remove, with and without If-Match
+            let stale = try await http.cart(.patch, "/api/v1/cart/items/\(cart.lines[1].id)", UpdateCartItemRequest(quantity: 1),
+                                            cartToken: token, ifMatch: "\"\(cart.version - 1)\"")
+            #expect(try stale.status == .preconditionFailed && (try stale.problem().code) == "version_mismatch")
+            let changed = try await http.cart(.patch, "/api/v1/cart/items/\(cart.lines[1].id)", UpdateCartItemRequest(quantity: 1),
+                                              cartToken: token, ifMatch: "\"\(cart.version)\"")
+            #expect(changed.status == .ok)
+            #expect(try changed.decode(CartDTO.self).lines[1].quantity == 1)
+            let removed = try await http.cart(.delete, "/api/v1/cart/items/\(cart.lines[0].id)", cartToken: token)
+            #expect(try removed.decode(CartDTO.self).lines.map(\.variantId) == [cap.variant])
+
+            // another guest's cart never sees these lines; a line id of another cart is a 404
+            let other = try await http.cart(.get, "/api/v1/cart")
+            let otherToken = try #require(other.cartToken)
+            #expect(try other.decode(CartDTO.self).lines.isEmpty)
+            let foreign = try await http.cart(.delete, "/api/v1/cart/items/\(cart.lines[1].id)", cartToken: otherToken)
+            #expect(foreign.status == .notFound)
+        }
+    }
+
+    @Test("signing in merges the guest cart once: quantities add, capped by stock, even when two merges race")
+    func mergeOnSignIn() async throws {
+        try await CartHarness.with { harness, http in
+            // setup: the user has 2 mugs; as a guest they put 3 mugs (4 in stock) and a cap in a cart
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 1999, stock: 4, seller: (seller.token, seller.category))
+            let cap = try await harness.product("Wool Cap", price: 500, stock: 10, seller: (seller.token, seller.category))
+            let user = try await harness.issuer.token()
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 2), token: user)
+            let guest = try #require(try await http.cart(.get, "/api/v1/cart").cartToken)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 3), cartToken: guest)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 1), cartToken: guest)
+
+            // act: two merges of the same guest cart at once
+            async let one = http.cart(.post, "/api/v1/cart/merge", MergeCartRequest(cartToken: guest), token: user)
+            async let two = http.cart(.post, "/api/v1/cart/merge", MergeCartRequest(cartToken: guest), token: user)
+            let statuses = try await [one.status, two.status]
+
+            // expect: one merged, the other found nothing; the mugs capped at the 4 in stock
+            #expect(statuses.sorted { $0.code < $1.code } == [.ok, .notFound])
+            let merged = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            #expect(Dictionary(uniqueKeysWithValues: merged.lines.map { ($0.variantId, $0.quantity) }) == [mug.variant: 4, cap.variant: 1])
+            #expect(try await harness.cartDB.column("SELECT count(*)::int FROM carts WHERE user_id IS NULL", as: Int.self) == [0])
+
+            // a bearer token with a cart token merges on its own
+            let later = try #require(try await http.cart(.get, "/api/v1/cart").cartToken)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 2), cartToken: later)
+            let automatic = try await http.cart(.get, "/api/v1/cart", token: user, cartToken: later).decode(CartDTO.self)
+            #expect(automatic.lines.first { $0.variantId == cap.variant }?.quantity == 3)
+        }
+    }
+
+    @Test("a read shows what changed: an archived product is unavailable, a new price is pointed out, few left is said")
+    func readShowsChanges() async throws {
+        try await CartHarness.with { harness, http in
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 1999, stock: 10, seller: (seller.token, seller.category))
+            let cap = try await harness.product("Wool Cap", price: 500, stock: 10, seller: (seller.token, seller.category))
+            let user = try await harness.issuer.token()
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 3), token: user)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 1), token: user)
+
+            // act: the seller archives the cap, lowers the mug's price and sells all but 2
+            #expect(try await harness.catalog.delete("/api/v1/products/\(cap.product)", token: seller.token).status == .noContent)
+            let product = try await harness.catalog.get("/api/v1/products/\(mug.product)").decode(ProductDTO.self)
+            let variant = product.variants[0]
+            #expect(try await harness.catalog.send(.patch, "/api/v1/variants/\(variant.id)", ["price": Money(amount: 1799, currency: "USD")],
+                                                   token: seller.token).status == .ok)
+            #expect(try await harness.catalog.send(.put, "/api/v1/variants/\(variant.id)/stock", ["onHand": 2], token: seller.token).status == .ok)
+
+            // expect
+            let cart = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            let mugLine = try #require(cart.lines.first { $0.variantId == mug.variant })
+            let capLine = try #require(cart.lines.first { $0.variantId == cap.variant })
+            #expect(capLine.availability == .unavailable && capLine.notices == ["No longer available."])
+            #expect(mugLine.availability == .limited && mugLine.available == 2 && mugLine.unitPrice.amount == 1799)
+            #expect(mugLine.priceChangedFrom?.amount == 1999)
+            #expect(mugLine.notices.contains("Only 2 left.") && mugLine.notices.contains { $0.contains("19.99 USD to 17.99 USD") })
+            #expect(cart.subtotal.amount == 2 * 1799 && cart.itemCount == 2 && !cart.readyForCheckout)
+        }
+    }
+
+    @Test("a read of a ten-line cart makes one catalogue call")
+    func oneCatalogueCallPerRead() async throws {
+        try await CartHarness.with { harness, http in
+            let seller = try await harness.openShop()
+            let user = try await harness.issuer.token()
+            for index in 0..<10 {
+                let item = try await harness.product("Item \(index)", price: 100 + index, stock: 5, seller: (seller.token, seller.category))
+                _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: item.variant, quantity: 1), token: user)
+            }
+            let before = harness.quotes.calls
+            let cart = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            #expect(cart.lines.count == 10 && cart.subtotal.amount == (100..<110).reduce(0, +))
+            #expect(harness.quotes.calls - before == 1)
+        }
+    }
+
+    @Test("a seller cannot put their own shop's products in their cart")
+    func sellerOwnProducts() async throws {
+        try await CartHarness.with { harness, http in
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 1999, stock: 5, seller: (seller.token, seller.category))
+            let refused = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: seller.token)
+            #expect(try refused.status == .conflict && (try refused.problem().code) == "own_product")
+            let other = try await harness.issuer.token()
+            #expect(try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: other).status == .ok)
+        }
+    }
+
+    @Test("guest carts idle past the limit are deleted by the periodic job")
+    func guestExpiry() async throws {
+        try await CartHarness.with { harness, http in
+            let idle = try #require(try await http.cart(.get, "/api/v1/cart").cartToken)
+            let fresh = try #require(try await http.cart(.get, "/api/v1/cart").cartToken)
+            try await harness.cartDB.query("UPDATE carts SET seen_at = now() - interval '31 days' WHERE token_hash = \(RandomToken.sha256Hex(idle))",
+                                           logger: testLogger())
+            try await JobQueue.enqueue(JobKind<NoPayload>("cart.expire_guest_carts"), NoPayload(), client: harness.cartDB, logger: testLogger())
+            #expect(try await harness.worker.runOnce() == 1)
+            #expect(try await harness.cartDB.column("SELECT count(*)::int FROM carts", as: Int.self) == [1])
+            #expect(try await http.cart(.get, "/api/v1/cart", cartToken: fresh).cartToken == nil, "the fresh cart is still there")
+        }
+    }
+}
