@@ -23,7 +23,8 @@ let serviceTable: [ServiceRow] = [
     ], resources: ["Migrations"], testsUse: ["Notification"]),
     ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
-    ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop"]),
+    ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog", "Promotion"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop", "Promotion"]),
+    ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
@@ -114,7 +115,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI",
                                            .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),

@@ -22,6 +22,8 @@ public struct CartDTO: Codable, Sendable, Equatable {
     public var itemCount: Int
     /// Whether every line can be bought as it stands.
     public var readyForCheckout: Bool
+    /// What the buyer should know about the cart as a whole ("The code SAVE5 no longer applies: …").
+    public var notices: [String]
     /// When the cart was made.
     public var createdAt: Date
     /// When it last changed.
@@ -29,7 +31,7 @@ public struct CartDTO: Codable, Sendable, Equatable {
 
     /// Creates the DTO.
     public init(id: UUID, version: Int, lines: [CartLineDTO], promotion: AppliedPromotionDTO?, subtotal: Money, discount: Money, total: Money,
-                itemCount: Int, readyForCheckout: Bool, createdAt: Date, updatedAt: Date) {
+                itemCount: Int, readyForCheckout: Bool, notices: [String] = [], createdAt: Date, updatedAt: Date) {
         self.id = id
         self.version = version
         self.lines = lines
@@ -39,6 +41,7 @@ public struct CartDTO: Codable, Sendable, Equatable {
         self.total = total
         self.itemCount = itemCount
         self.readyForCheckout = readyForCheckout
+        self.notices = notices
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -149,6 +152,17 @@ public struct UpdateCartItemRequest: Codable, Sendable, Equatable {
     /// Creates the request.
     public init(quantity: Int) {
         self.quantity = quantity
+    }
+}
+
+/// `PUT /api/v1/cart/promotion`: apply a code (one per cart; applying another replaces it).
+public struct ApplyPromotionRequest: Codable, Sendable, Equatable {
+    /// The code (case does not matter).
+    public var code: String
+
+    /// Creates the request.
+    public init(code: String) {
+        self.code = code
     }
 }
 

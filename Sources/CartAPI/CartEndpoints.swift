@@ -27,10 +27,21 @@ public enum CartEndpoints {
         summary: "Set a line's quantity (1–99, within what is available).", problems: writeProblems, headers: [cartToken, ifMatch])
     public static let removeItem = Endpoint<NoBody, CartDTO>("removeCartItem", .DELETE, "/api/v1/cart/items/{lineId}", access: .anyone,
         summary: "Remove a line.", problems: [writeProblems[0]], headers: [cartToken, ifMatch])
+    public static let applyPromotion = Endpoint<ApplyPromotionRequest, CartDTO>("applyCartPromotion", .PUT, "/api/v1/cart/promotion", access: .anyone,
+        summary: "Apply a promotion code to the cart (one per cart: another replaces it, the same one does not stack); the problem's code says why one does not apply.",
+        problems: [writeProblems[0], ProblemCase(404, "promotion_not_found", "No promotion has this code."),
+                   ProblemCase(422, "promotion_expired", "It has ended (other reasons: promotion_not_started, promotion_exhausted, promotion_customer_limit, promotion_vip_only, promotion_sign_in_required, promotion_not_applicable, promotion_minimum_not_met)."),
+                   ProblemCase(503, "promotion_unavailable", "The promotion service cannot be reached; try again.")],
+        headers: [cartToken, ifMatch])
+    public static let removePromotion = Endpoint<NoBody, CartDTO>("removeCartPromotion", .DELETE, "/api/v1/cart/promotion", access: .anyone,
+        summary: "Remove the cart's promotion code.", problems: [writeProblems[0]], headers: [cartToken, ifMatch])
     public static let merge = Endpoint<MergeCartRequest, CartDTO>("mergeCart", .POST, "/api/v1/cart/merge", access: .user,
         summary: "Merge a guest cart into the caller's (quantities add, capped by stock); the guest cart is consumed.",
         problems: [ProblemCase(404, "cart_not_found", "No guest cart has that token (expired, or merged already).")])
 
     /// Every endpoint the cart service serves.
-    public static let all: [EndpointDescription] = [get.description, addItem.description, updateItem.description, removeItem.description, merge.description]
+    public static let all: [EndpointDescription] = [
+        get.description, addItem.description, updateItem.description, removeItem.description, applyPromotion.description,
+        removePromotion.description, merge.description,
+    ]
 }

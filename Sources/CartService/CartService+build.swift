@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import PlexusKit
 import PostgresNIO
+import PromotionAPI
 
 /// Cart: guest and signed-in carts, priced by the catalogue on every read.
 public enum CartService: PlexusService {
@@ -12,7 +13,7 @@ public enum CartService: PlexusService {
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("cart", bundle: .module) }
     }
-    public static let callees = [ServiceName.catalog]
+    public static let callees = [ServiceName.catalog, .promotion]
     public static let summary = "Guest and signed-in carts, priced by the catalogue on every read."
     public static let endpoints = CartEndpoints.all
 
@@ -22,16 +23,19 @@ public enum CartService: PlexusService {
 
     /// The router and the guest-cart expiry job.
     public static func build(configuration: CartConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
-        try await build(configuration: configuration, environment: environment, catalog: CatalogClient(environment.connection(to: .catalog)))
+        try await build(configuration: configuration, environment: environment, catalog: CatalogClient(environment.connection(to: .catalog)),
+                        promotions: PromotionClient(environment.connection(to: .promotion)))
     }
 
-    /// The same with another way to reach the catalogue (tests count its calls).
-    public static func build(configuration: CartConfiguration, environment: ServiceEnvironment, catalog: any VariantQuoting) async throws -> ServiceParts {
+    /// The same with other ways to reach the catalogue and promotions (tests count the calls).
+    public static func build(configuration: CartConfiguration, environment: ServiceEnvironment, catalog: any VariantQuoting,
+                             promotions: any PromotionEvaluating) async throws -> ServiceParts {
         let database = environment.db
         let router = environment.makeRouter(migrations: try migrations)
         router.router.add(middleware: IdempotencyMiddleware(client: database.client))
         let carts = CartRepository(client: database.client)
-        CartController(carts: carts, quotes: QuoteSource(catalog: catalog, ttl: configuration.quoteCacheTTL), currency: configuration.currency)
+        CartController(carts: carts, quotes: QuoteSource(catalog: catalog, ttl: configuration.quoteCacheTTL),
+                       promotions: promotions, currency: configuration.currency)
             .addRoutes(to: router)
         return ServiceParts(router: router, jobs: [carts.expireJob(idleDays: configuration.guestIdleDays)],
                             periodic: [PeriodicJob(CartRepository.expireGuests, every: .seconds(3600))])

@@ -30,6 +30,6 @@ public struct CatalogClient: CatalogReading, VariantQuoting {
 
     public func quote(_ variantIDs: [UUID], logger: Logger) async throws -> [VariantQuote] {
         guard !variantIDs.isEmpty else { return [] }
-        return try await transport.call(CatalogEndpoints.quote, body: QuoteRequest(variantIds: variantIDs), deadline: .seconds(2), logger: logger).items
+        return try await transport.call(CatalogEndpoints.quote, body: QuoteRequest(variantIds: variantIDs), deadline: .seconds(5), logger: logger).items
     }
 }

@@ -45,8 +45,13 @@ public enum GatewayService: PlexusService {
         Where this differs from the first written contract: the address book (`GET /api/v1/users/me/addresses`) is a page; \
         a product is read by `/api/v1/products/{id}` where `id` is an id or a slug; e-mail links open the pages \
         `GET/POST /verify-email` and `GET/POST /reset-password`; a spent or expired e-mail token is 400 `invalid_token`; \
-        refresh failures are 401 `invalid_refresh_token` or `refresh_token_reused`; `/dev/mailbox` exists only in development. \
-        Carts, orders, payments, media, promotions and reviews are not served yet.
+        refresh failures are 401 `invalid_refresh_token` or `refresh_token_reused`; `/dev/mailbox` exists only in development; \
+        every cart write (including `DELETE /api/v1/cart/items/{lineId}` and the promotion routes) answers the whole cart with 200, \
+        so its new `version` and totals come back; a cart read without a sign-in or `X-Cart-Token` makes a guest cart and returns \
+        its token; a cart carries `itemCount`, `readyForCheckout`, `notices` and per line `availability`, `priceChangedFrom` \
+        and `notices`; a promotion's use is counted by the order service through `POST /internal/promotions/redemptions` \
+        when an order is paid (and released when it is cancelled). \
+        Orders, payments, media and reviews are not served yet.
         """
 
     /// Builds the router. The token verifier is normally identity's JWKS.

@@ -8,6 +8,9 @@ public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
     case seller
     /// Administers the platform.
     case admin
+    /// A paying member: VIP-only promotions apply. Granted and removed by identity (an admin's
+    /// role change; later the payment service's membership events).
+    case vip
 
     /// Orders roles for stable output.
     public static func < (lhs: Role, rhs: Role) -> Bool {

@@ -4,6 +4,7 @@ import GatewayService
 import IdentityService
 import NotificationService
 import PlexusKit
+import PromotionService
 import ShopService
 
 /// The one list of services. `plexus serve/work/migrate/up/seed/events/topology`, the gateway's
@@ -15,6 +16,7 @@ public enum ServiceRegistry {
         IdentityService.self,
         ShopService.self,
         CatalogService.self,
+        PromotionService.self,
         CartService.self,
         NotificationService.self,
         GatewayService.self,

@@ -10,6 +10,8 @@ import Logging
 import NIOCore
 import PlexusKit
 import PlexusKitTesting
+import PromotionAPI
+import PromotionService
 import ShopAPI
 import Testing
 
@@ -34,6 +36,8 @@ final class CountingQuotes: VariantQuoting, @unchecked Sendable {
 /// that prices through it with the cart's service token.
 struct CartHarness: Sendable {
     let catalog: any TestClientProtocol
+    /// The promotion service, served for real.
+    let promotion: any TestClientProtocol
     let catalogDB: DatabaseClient
     let cartDB: DatabaseClient
     let issuer: TestIssuer
@@ -49,21 +53,32 @@ struct CartHarness: Sendable {
         let cartDatabase = Database(url: cartURL, maxConnections: 40, logger: testLogger())
         return try await catalogDatabase.client.withRunning { catalogDB in
             try await cartDatabase.client.withRunning { cartDB in
-                let catalogConfiguration = CatalogConfiguration(common: .test(.catalog, database: catalogURL), cacheSize: 0, reservationHold: 900,
-                                                                askShopService: false)
-                let catalogRouter = try await TestServices.assemble(CatalogService.self, configuration: catalogConfiguration, database: catalogDatabase,
-                                                                   verifier: issuer.verifier).parts.router.router
-                return try await Application(router: catalogRouter).test(.live) { catalog in
-                    let base = "http://127.0.0.1:\(catalog.port!)"
-                    let configuration = CartConfiguration(common: .test(.cart, database: cartURL, serviceURLs: [.catalog: base]), quoteCacheTTL: quoteCacheTTL)
-                    let environment = ServiceHost.environment(for: CartService.self, configuration: configuration, topology: Topology([CartService.self]),
-                                                              http: ServiceClient(http: .plexus), database: cartDatabase, verifier: issuer.verifier,
-                                                              logger: testLogger())
-                    let quotes = CountingQuotes(CatalogClient(environment.connection(to: .catalog)))
-                    let parts = try await CartService.build(configuration: configuration, environment: environment, catalog: quotes)
-                    let worker = ServiceHost.worker(CartService.self, parts: parts, environment: environment)
-                    let harness = CartHarness(catalog: catalog, catalogDB: catalogDB, cartDB: cartDB, issuer: issuer, quotes: quotes, worker: worker)
-                    return try await Application(router: parts.router.router).test(.router) { http in try await body(harness, http) }
+                let promotionURL = try await TestPostgres.shared.makeDatabase(try PromotionService.migrations.filter { $0.component != "kit" })
+                let promotionDatabase = Database(url: promotionURL, maxConnections: 20, logger: testLogger())
+                return try await promotionDatabase.client.withRunning { _ in
+                    let promotionRouter = try await TestServices.assemble(
+                        PromotionService.self, configuration: PromotionConfiguration(common: .test(.promotion, database: promotionURL)),
+                        database: promotionDatabase, verifier: issuer.verifier).parts.router.router
+                    return try await Application(router: promotionRouter).test(.live) { promotion in
+                        let catalogConfiguration = CatalogConfiguration(common: .test(.catalog, database: catalogURL), cacheSize: 0, reservationHold: 900,
+                                                                        askShopService: false)
+                        let catalogRouter = try await TestServices.assemble(CatalogService.self, configuration: catalogConfiguration, database: catalogDatabase,
+                                                                           verifier: issuer.verifier).parts.router.router
+                        return try await Application(router: catalogRouter).test(.live) { catalog in
+                            let urls: [ServiceName: String] = [.catalog: "http://127.0.0.1:\(catalog.port!)", .promotion: "http://127.0.0.1:\(promotion.port!)"]
+                            let configuration = CartConfiguration(common: .test(.cart, database: cartURL, serviceURLs: urls), quoteCacheTTL: quoteCacheTTL)
+                            let environment = ServiceHost.environment(for: CartService.self, configuration: configuration,
+                                                                      topology: Topology([CartService.self]), http: ServiceClient(http: .plexus),
+                                                                      database: cartDatabase, verifier: issuer.verifier, logger: testLogger())
+                            let quotes = CountingQuotes(CatalogClient(environment.connection(to: .catalog)))
+                            let parts = try await CartService.build(configuration: configuration, environment: environment, catalog: quotes,
+                                                                    promotions: PromotionClient(environment.connection(to: .promotion)))
+                            let worker = ServiceHost.worker(CartService.self, parts: parts, environment: environment)
+                            let harness = CartHarness(catalog: catalog, promotion: promotion, catalogDB: catalogDB, cartDB: cartDB, issuer: issuer,
+                                                      quotes: quotes, worker: worker)
+                            return try await Application(router: parts.router.router).test(.router) { http in try await body(harness, http) }
+                        }
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import PlexusKit
 import PlexusKitTesting
+import PromotionAPI
 import Testing
 
 @Suite("Cart routes")
@@ -159,6 +160,62 @@ struct CartRouteTests {
             #expect(try refused.status == .conflict && (try refused.problem().code) == "own_product")
             let other = try await harness.issuer.token()
             #expect(try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: other).status == .ok)
+        }
+    }
+
+    @Test("a code discounts the eligible lines; re-applying does not stack; refusals name their reason and change nothing")
+    func promotions() async throws {
+        try await CartHarness.with { harness, http in
+            // setup: two products of one shop; marketplace codes made by an admin
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 2000, stock: 10, seller: (seller.token, seller.category))
+            let cap = try await harness.product("Wool Cap", price: 1000, stock: 10, seller: (seller.token, seller.category))
+            let admin = try await harness.issuer.token(roles: [.customer, .admin])
+            let codes = [
+                CreatePromotionRequest(code: "WELCOME10", kind: .percentage, percentage: 10),
+                CreatePromotionRequest(code: "SPRING24", kind: .percentage, percentage: 15, startsAt: Date().addingTimeInterval(-86_400 * 60),
+                                       endsAt: Date().addingTimeInterval(-86_400 * 30)),
+                CreatePromotionRequest(code: "VIP20", kind: .percentage, percentage: 20, vipOnly: true),
+                CreatePromotionRequest(code: "OTHERSHOP", kind: .fixed, amount: Money(amount: 500, currency: "USD"), shopIds: [UUID.v7()]),
+                CreatePromotionRequest(code: "SAVE5", kind: .fixed, amount: Money(amount: 500, currency: "USD"),
+                                       minSubtotal: Money(amount: 5000, currency: "USD")),
+            ]
+            for code in codes { #expect(try await harness.promotion.send(.post, "/api/v1/promotions", code, token: admin).status == .created) }
+            let token = try #require(try await http.cart(.get, "/api/v1/cart").cartToken)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), cartToken: token)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: cap.variant, quantity: 1), cartToken: token)
+
+            // act + expect: 10 % of 30.00; applying it again changes nothing
+            let applied = try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: " welcome10 "), cartToken: token)
+            #expect(applied.status == .ok, "\(applied.text)")
+            let cart = try applied.decode(CartDTO.self)
+            #expect(cart.promotion == AppliedPromotionDTO(code: "WELCOME10", discount: Money(amount: 300, currency: "USD")))
+            #expect(cart.subtotal.amount == 3000 && cart.discount.amount == 300 && cart.total.amount == 2700)
+            let again = try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: "WELCOME10"), cartToken: token).decode(CartDTO.self)
+            #expect(again.discount.amount == 300 && again.total.amount == 2700)
+
+            // refusals: each names why, and the cart keeps its code
+            for (code, reason) in [("SPRING24", "promotion_expired"), ("VIP20", "promotion_sign_in_required"), ("OTHERSHOP", "promotion_not_applicable"),
+                                   ("SAVE5", "promotion_minimum_not_met"), ("NOPE", "promotion_not_found")] {
+                let refused = try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: code), cartToken: token)
+                #expect(try refused.problem().code == reason, "\(code): \(refused.text)")
+                #expect(refused.status == (reason == "promotion_not_found" ? .notFound : .unprocessableContent))
+            }
+            #expect(try await http.cart(.get, "/api/v1/cart", cartToken: token).decode(CartDTO.self).promotion?.code == "WELCOME10")
+
+            // a VIP member's code needs the role on the verified token
+            let member = try await harness.issuer.token(roles: [.customer])
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: member)
+            let notVIP = try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: "VIP20"), token: member)
+            #expect(try notVIP.problem().code == "promotion_vip_only")
+            let vip = try await harness.issuer.token(roles: [.customer, .vip])
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: vip)
+            let vipCart = try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: "VIP20"), token: vip).decode(CartDTO.self)
+            #expect(vipCart.discount.amount == 400)
+
+            // removing the code
+            let removed = try await http.cart(.delete, "/api/v1/cart/promotion", cartToken: token).decode(CartDTO.self)
+            #expect(removed.promotion == nil && removed.discount.amount == 0 && removed.total.amount == 3000)
         }
     }
 

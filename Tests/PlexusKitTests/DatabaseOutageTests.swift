@@ -66,7 +66,8 @@ import Testing
         let result = await outcomes.summary
         #expect(result.others.isEmpty, "\(result.others.prefix(3))")
         #expect(result.outages > 0 && result.answered > 100)
-        #expect(result.slowest < .seconds(5), "slowest call: \(result.slowest)")
+        // answered by the close, not by the 20 s deadline (a loose bound: a busy machine is slow)
+        #expect(result.slowest < .seconds(15), "slowest call: \(result.slowest)")
     }
 }
 
@@ -76,15 +77,16 @@ extension DatabaseOutageTests {
         let url = try await TestPostgres.shared.makeDatabase([])
         let pool = url.makePool(maxConnections: 2, logger: testLogger())
         try await DatabaseClient(pool: pool, timeout: .milliseconds(400)).withRunning { client in
+            let patient = DatabaseClient(pool: pool)
             // act
             let started = ContinuousClock.now
             let error = await #expect(throws: DatabaseCallError.deadlineExceeded) {
-                try await client.query("SELECT pg_sleep(3)", logger: testLogger())
+                try await client.query("SELECT pg_sleep(10)", logger: testLogger())
             }
             // expect: answered at the deadline, an outage; the fast calls on the same pool all succeed
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(8), "answered at the deadline, not when the 10 s statement ended")
             #expect(error.map(DatabaseOutage.matches) == true)
-            for _ in 0..<50 { try await client.query("SELECT 1", logger: testLogger()) }
+            for _ in 0..<50 { try await patient.query("SELECT 1", logger: testLogger()) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import PlexusKit
 import PlexusKitTesting
 import PlexusRegistry
@@ -105,9 +106,10 @@ final class RunningSystem: Sendable {
         return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 4 << 20))
     }
 
-    static func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    static func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:],
+                     method: HTTPMethod = .POST) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Content-Type", value: "application/json")

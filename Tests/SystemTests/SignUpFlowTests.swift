@@ -109,6 +109,13 @@ import Testing
         let merged = try await post(gateway + "/api/v1/cart/merge", MergeCartRequest(cartToken: cartToken), token: sellerToken.value)
         #expect(merged.status == 200, "\(String(buffer: merged.body))")
         #expect(try JSON.decoder.decode(CartDTO.self, from: Data(buffer: merged.body)).lines.map(\.variantId) == [variant.id])
+        // the demo code WELCOME10 takes 10 % off; the expired demo code says so
+        let discounted = try await put(gateway + "/api/v1/cart/promotion", ApplyPromotionRequest(code: "welcome10"), token: sellerToken.value)
+        #expect(discounted.status == 200, "\(String(buffer: discounted.body))")
+        let withCode = try JSON.decoder.decode(CartDTO.self, from: Data(buffer: discounted.body))
+        #expect(withCode.discount.amount == variant.price.amount / 10 && withCode.total.amount == variant.price.amount - variant.price.amount / 10)
+        let expired = try await put(gateway + "/api/v1/cart/promotion", ApplyPromotionRequest(code: "SPRING24"), token: sellerToken.value)
+        #expect(expired.status == 422 && String(buffer: expired.body).contains("promotion_expired"))
         let ukulele = try JSON.decoder.decode(ProductDTO.self, from: Data(buffer: created.body))
         let own = try await post(gateway + "/api/v1/cart/items", AddCartItemRequest(variantId: ukulele.variants[0].id, quantity: 1), token: sellerToken.value)
         #expect(own.status == 409 && String(buffer: own.body).contains("own_product"))
@@ -138,6 +145,10 @@ import Testing
 
     func post(_ url: String, _ body: some Encodable, token: String? = nil, headers: [String: String] = [:]) async throws -> RunningSystem.Reply {
         try await RunningSystem.post(url, body, token: token, headers: headers)
+    }
+
+    func put(_ url: String, _ body: some Encodable, token: String? = nil) async throws -> RunningSystem.Reply {
+        try await RunningSystem.post(url, body, token: token, method: .PUT)
     }
 }
 

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PlexusKit
+import PromotionAPI
 
 /// The catalogue's quotes with a short cache: one catalogue call per cart read at most.
 struct QuoteSource: Sendable {
@@ -49,6 +50,7 @@ struct QuoteSource: Sendable {
 struct CartController: Sendable {
     let carts: CartRepository
     let quotes: QuoteSource
+    let promotions: any PromotionEvaluating
     let currency: String
 
     static let tokenHeader = HTTPField.Name(CartEndpoints.cartTokenHeader)!
@@ -83,6 +85,32 @@ struct CartController: Sendable {
             let lineID = try context.uuidParameter("lineId")
             let cart = try await resolve(request, context)
             try await carts.remove(lineID: lineID, cartID: cart.id, expected: expected, logger: context.logger)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.applyPromotion) { request, context in
+            let body = try await request.decodeBody(ApplyPromotionRequest.self, context: context)
+            let expected = try Self.expectedVersion(request)
+            let cart = try await resolve(request, context)
+            guard let stored = try await carts.load(cart.id, logger: context.logger) else { throw ProblemError.notFound(code: "cart_not_found") }
+            let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
+            let code = body.code.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+            // Applied only when it applies now: the refusal is the promotion service's own problem.
+            do {
+                _ = try await promotions.evaluate(evaluation(code, stored, quoted, context), logger: context.logger)
+            } catch let refusal as RemoteProblem where (400..<500).contains(refusal.status) {
+                // a refusal of the code itself (any 4xx: the code is the client's) is theirs to see
+                throw ProblemError(refusal.status == 404 ? .notFound : .unprocessableContent, code: refusal.problem?.code ?? "promotion_not_applicable",
+                                   detail: refusal.problem?.detail ?? "This code does not apply.")
+            } catch {
+                throw Self.promotionUnavailable(error, context)
+            }
+            try await carts.setPromotion(code, cartID: cart.id, expected: expected, logger: context.logger)
+            return try await respond(cart, context)
+        }
+        router.on(CartEndpoints.removePromotion) { request, context in
+            let expected = try Self.expectedVersion(request)
+            let cart = try await resolve(request, context)
+            try await carts.setPromotion(nil, cartID: cart.id, expected: expected, logger: context.logger)
             return try await respond(cart, context)
         }
         router.on(CartEndpoints.merge) { request, context in
@@ -146,6 +174,17 @@ struct CartController: Sendable {
 
     // MARK: Rules
 
+    /// The evaluation of `code` on the cart's counted lines, for the caller (VIP from their verified roles).
+    func evaluation(_ code: String, _ cart: StoredCart, _ quoted: [UUID: VariantQuote], _ context: PlexusContext) -> EvaluationRequest {
+        EvaluationRequest(code: code, customerId: context.principal?.userID, vip: context.principal?.roles.contains(.vip) ?? false,
+                          lines: CartPricing.evaluationLines(cart, quotes: quoted))
+    }
+
+    static func promotionUnavailable(_ error: any Error, _ context: PlexusContext) -> ProblemError {
+        context.logger.warning("promotion service call failed", metadata: ["error": .string(String(describing: error))])
+        return ProblemError.unavailable("Promotions cannot be checked right now; try again.", code: "promotion_unavailable", retryAfter: 1)
+    }
+
     /// What adding the variant needs, or the problem saying why it cannot be bought.
     func purchasable(_ variantID: UUID, _ context: PlexusContext) async throws -> LineFacts {
         guard let quote = try await quotes.fresh(variantID, logger: context.logger), quote.isPurchasable else {
@@ -178,7 +217,18 @@ struct CartController: Sendable {
             throw ProblemError.notFound("The cart no longer exists.", code: "cart_not_found")
         }
         let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
-        let priced = CartPricing.price(stored, quotes: quoted, currency: currency)
+        var outcome: PromotionOutcome?
+        if let code = stored.promotionCode {
+            do {
+                outcome = .applied(try await promotions.evaluate(evaluation(code, stored, quoted, context), logger: context.logger))
+            } catch let refusal as RemoteProblem where (400..<500).contains(refusal.status) {
+                outcome = .refused(code: code, reason: refusal.problem?.detail ?? "it is not valid for this cart.")
+            } catch {
+                context.logger.warning("promotion not evaluated", metadata: ["error": .string(String(describing: error))])
+                outcome = .refused(code: code, reason: "it cannot be checked right now; the discount shows again when it can.")
+            }
+        }
+        let priced = CartPricing.price(stored, quotes: quoted, currency: currency, promotion: outcome)
         var headers: HTTPFields = [.eTag: "\"\(priced.version)\"", .cacheControl: "no-store"]
         if let token = cart.newToken { headers[Self.tokenHeader] = token }
         return try Response.json(priced, headers: headers)

@@ -2,6 +2,7 @@ import CartAPI
 import CatalogAPI
 import Foundation
 import PlexusKit
+import PromotionAPI
 
 /// A cart as stored: no prices that count, only what the buyer saw when adding.
 struct StoredCart: Sendable {
@@ -24,12 +25,35 @@ struct StoredLine: Sendable {
     var addedPrice: Money
 }
 
+/// What the promotion service said of the cart's code.
+enum PromotionOutcome: Sendable {
+    /// It applies: the discount, per line.
+    case applied(EvaluationResult)
+    /// It does not (any more), and why, in words.
+    case refused(code: String, reason: String)
+}
+
 /// Prices a stored cart with the catalogue's quotes: the server's numbers, every time.
 enum CartPricing {
+    /// Units of `line` that count: none when it cannot be bought, at most what is available.
+    static func counted(_ line: StoredLine, _ quote: VariantQuote?) -> Int {
+        guard let quote, quote.isPurchasable else { return 0 }
+        return min(line.quantity, quote.available)
+    }
+
+    /// The lines a promotion is evaluated on: the ones that count, by their counted amounts.
+    static func evaluationLines(_ cart: StoredCart, quotes: [UUID: VariantQuote]) -> [EvaluationLine] {
+        cart.lines.compactMap { line in
+            guard let quote = quotes[line.variantID], counted(line, quote) > 0 else { return nil }
+            return EvaluationLine(variantId: line.variantID, productId: quote.productId, shopId: quote.shopId, categoryIds: quote.categoryIds,
+                                  amount: Money(amount: quote.unitPrice.amount * counted(line, quote), currency: quote.unitPrice.currency))
+        }
+    }
+
     /// The cart a buyer sees. A line without a quote (variant deleted), of a product not
     /// published, or with nothing left is `unavailable` and counts for nothing; a line asking for
     /// more than is left is `limited` and counts only what is left.
-    static func price(_ cart: StoredCart, quotes: [UUID: VariantQuote], currency: String) -> CartDTO {
+    static func price(_ cart: StoredCart, quotes: [UUID: VariantQuote], currency: String, promotion: PromotionOutcome? = nil) -> CartDTO {
         var lines: [CartLineDTO] = []
         var subtotal = 0
         var items = 0
@@ -54,7 +78,7 @@ enum CartPricing {
             if let changed {
                 notices.append("The price changed from \(changed.formatted) to \(unit.formatted) since you added it.")
             }
-            let counted = availability == .unavailable ? 0 : min(line.quantity, available)
+            let counted = Self.counted(line, quote)
             if availability != .available { ready = false }
             subtotal += unit.amount * counted
             items += counted
@@ -65,10 +89,22 @@ enum CartPricing {
                 lineTotal: Money(amount: unit.amount * line.quantity, currency: unit.currency), available: available,
                 availability: availability, priceChangedFrom: changed, notices: notices))
         }
-        let zero = Money(amount: 0, currency: currency)
-        return CartDTO(id: cart.id, version: cart.version, lines: lines, promotion: nil, subtotal: Money(amount: subtotal, currency: currency),
-                       discount: zero, total: Money(amount: subtotal, currency: currency), itemCount: items, readyForCheckout: ready,
-                       createdAt: cart.createdAt, updatedAt: cart.updatedAt)
+        var discount = 0
+        var applied: AppliedPromotionDTO?
+        var notices: [String] = []
+        switch promotion {
+        case .applied(let result):
+            discount = min(result.discount.amount, subtotal)
+            applied = AppliedPromotionDTO(code: result.code, discount: Money(amount: discount, currency: currency))
+        case .refused(let code, let reason):
+            applied = AppliedPromotionDTO(code: code, discount: Money(amount: 0, currency: currency))
+            notices.append("The code \(code) does not apply: \(reason)")
+        case nil:
+            break
+        }
+        return CartDTO(id: cart.id, version: cart.version, lines: lines, promotion: applied, subtotal: Money(amount: subtotal, currency: currency),
+                       discount: Money(amount: discount, currency: currency), total: Money(amount: subtotal - discount, currency: currency),
+                       itemCount: items, readyForCheckout: ready, notices: notices, createdAt: cart.createdAt, updatedAt: cart.updatedAt)
     }
 }
 

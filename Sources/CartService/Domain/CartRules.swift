@@ -22,3 +22,11 @@ extension MergeCartRequest: RequestBody {
         cartToken.utf8.count <= 200 ? [] : [FieldError(field: "cartToken", code: "too_long", message: "That is not a cart token.")]
     }
 }
+
+extension ApplyPromotionRequest: RequestBody {
+    public static let allowedKeys: Set<String> = ["code"]
+    public func validate() -> [FieldError] {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (1...64).contains(trimmed.utf8.count) ? [] : [FieldError(field: "code", code: "invalid", message: "Give a promotion code.")]
+    }
+}

@@ -148,6 +148,13 @@ struct CartRepository: Sendable {
         }
     }
 
+    /// Sets (or, with `nil`, removes) the cart's promotion code.
+    func setPromotion(_ code: String?, cartID: UUID, expected: Int?, logger: Logger) async throws {
+        try await write(cartID, expected: expected, logger: logger) { connection in
+            try await connection.query("UPDATE carts SET promotion_code = \(code) WHERE id = \(cartID)", logger: logger)
+        }
+    }
+
     static func check(_ quantity: Int, cap: Int) throws {
         if quantity > 99 {
             throw ProblemError.validation([FieldError(field: "quantity", code: "out_of_range", message: "A line holds at most 99 units.")])
