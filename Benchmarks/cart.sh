@@ -21,23 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
 connections=${2:-32}
-command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)"; exit 1; }
-command -v pgbench >/dev/null || { echo "pgbench is required (apt-get install postgresql-contrib or postgresql-client)"; exit 1; }
-
-swift build -c release --product plexus >/dev/null
-bin=.build/release/plexus
-data=$(mktemp -d /tmp/plexus-bench.XXXXXX)
-chmod 755 "$data" # PostgreSQL runs unprivileged when this script runs as root
-export PLEXUS_GATEWAY_RATE_LIMIT=10000000 PLEXUS_GATEWAY_RATE_LIMIT_BURST=10000000 PLEXUS_LOG_LEVEL=warning
-up=""
-start() {
-  "$bin" up --demo --data-directory "$data" --postgres-port 54339 >>"$data/up.log" 2>&1 &
-  up=$!
-  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:8080/health/ready >/dev/null && return; sleep 0.2; done
-  echo "plexus did not start"; tail -50 "$data/up.log"; exit 1
-}
-stop() { kill -INT "$up" 2>/dev/null; wait "$up" 2>/dev/null || true; }
-trap 'stop; rm -rf "$data"' EXIT
+# shellcheck source=Benchmarks/demo-system.sh
+. Benchmarks/demo-system.sh
 start
 
 token() {

@@ -3,7 +3,8 @@ import PlexusKit
 
 /// Cart's configuration: the common keys, `PLEXUS_CURRENCY` (`USD`), `PLEXUS_CART_GUEST_IDLE_DAYS`
 /// (a guest cart not seen for this long is deleted, 30) and `PLEXUS_CART_QUOTE_CACHE_MS` (how long
-/// a catalogue quote is reused across cart reads, 2000; 0 turns the cache off).
+/// a catalogue quote and a promotion's evaluation are reused across cart reads, 2000; 0 turns the
+/// caches off).
 public struct CartConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration

@@ -14,6 +14,7 @@ public enum CartService: PlexusService {
         get throws { try MigrationSet.service("cart", bundle: .module) }
     }
     public static let callees = [ServiceName.catalog, .promotion]
+    public static let consumes = PromotionEvent.all
     public static let summary = "Guest and signed-in carts, priced by the catalogue on every read."
     public static let endpoints = CartEndpoints.all
 
@@ -34,10 +35,12 @@ public enum CartService: PlexusService {
         let router = environment.makeRouter(migrations: try migrations)
         router.router.add(middleware: IdempotencyMiddleware(client: database.client))
         let carts = CartRepository(client: database.client)
+        let evaluations = PromotionSource(promotions: promotions, ttl: configuration.quoteCacheTTL)
         CartController(carts: carts, quotes: QuoteSource(catalog: catalog, ttl: configuration.quoteCacheTTL),
-                       promotions: promotions, currency: configuration.currency)
+                       promotions: evaluations, currency: configuration.currency)
             .addRoutes(to: router)
-        return ServiceParts(router: router, jobs: [carts.expireJob(idleDays: configuration.guestIdleDays)],
+        let changed = EventSubscription.on(PromotionEvent.changed) { event, _, _ in evaluations.forget(code: event.data.code) }
+        return ServiceParts(router: router, subscriptions: [changed], jobs: [carts.expireJob(idleDays: configuration.guestIdleDays)],
                             periodic: [PeriodicJob(CartRepository.expireGuests, every: .seconds(3600))])
     }
 }

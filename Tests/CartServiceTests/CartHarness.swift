@@ -68,11 +68,13 @@ struct CartHarness: Sendable {
                             let urls: [ServiceName: String] = [.catalog: "http://127.0.0.1:\(catalog.port!)", .promotion: "http://127.0.0.1:\(promotion.port!)"]
                             let configuration = CartConfiguration(common: .test(.cart, database: cartURL, serviceURLs: urls), quoteCacheTTL: quoteCacheTTL)
                             let environment = ServiceHost.environment(for: CartService.self, configuration: configuration,
-                                                                      topology: Topology([CartService.self]), http: ServiceClient(http: .plexus),
+                                                                      topology: Topology([CartService.self, PromotionService.self]),
+                                                                      http: ServiceClient(http: .plexus),
                                                                       database: cartDatabase, verifier: issuer.verifier, logger: testLogger())
                             let quotes = CountingQuotes(CatalogClient(environment.connection(to: .catalog)))
-                            let parts = try await CartService.build(configuration: configuration, environment: environment, catalog: quotes,
-                                                                    promotions: PromotionClient(environment.connection(to: .promotion)))
+                            let parts = try ServiceHost.complete(CartService.self, parts: try await CartService.build(
+                                configuration: configuration, environment: environment, catalog: quotes,
+                                promotions: PromotionClient(environment.connection(to: .promotion))), environment: environment)
                             let worker = ServiceHost.worker(CartService.self, parts: parts, environment: environment)
                             let harness = CartHarness(catalog: catalog, promotion: promotion, catalogDB: catalogDB, cartDB: cartDB, issuer: issuer,
                                                       quotes: quotes, worker: worker)

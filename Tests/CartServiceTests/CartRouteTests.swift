@@ -219,6 +219,35 @@ struct CartRouteTests {
         }
     }
 
+    @Test("an evaluation is reused between reads until promotion.changed for its code arrives")
+    func evaluationCache() async throws {
+        try await CartHarness.with(quoteCacheTTL: .seconds(600)) { harness, http in
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 2000, stock: 10, seller: (seller.token, seller.category))
+            let admin = try await harness.issuer.token(roles: [.customer, .admin])
+            let promotion = try await harness.promotion.send(.post, "/api/v1/promotions", CreatePromotionRequest(code: "LATER", kind: .percentage, percentage: 10),
+                                                             token: admin).decode(PromotionDTO.self)
+            let user = try await harness.issuer.token()
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 1), token: user)
+            #expect(try await http.cart(.put, "/api/v1/cart/promotion", ApplyPromotionRequest(code: "LATER"), token: user).decode(CartDTO.self)
+                .discount.amount == 200)
+
+            // act: the promotion ends; until its event arrives the cart keeps the answer it has
+            #expect(try await harness.promotion.delete("/api/v1/promotions/\(promotion.id)", token: admin).status == .noContent)
+            #expect(try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self).discount.amount == 200)
+            let event = EventEnvelope(PromotionEvent.changed, data: PromotionChanged(promotionId: promotion.id, code: "LATER"))
+            let delivered = try await http.execute(uri: "/internal/events", method: .post,
+                                                   headers: TestHeaders.json(token: try TestServiceKeys.token(from: .promotion, to: .cart)),
+                                                   body: .json(event)) { $0 }
+            #expect(delivered.status == .ok)
+
+            // expect: the next read asks again and shows why the code no longer applies
+            let after = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            #expect(after.discount.amount == 0 && after.promotion?.code == "LATER")
+            #expect(after.notices.contains { $0.contains("LATER") })
+        }
+    }
+
     @Test("guest carts idle past the limit are deleted by the periodic job")
     func guestExpiry() async throws {
         try await CartHarness.with { harness, http in

@@ -46,11 +46,43 @@ struct QuoteSource: Sendable {
     }
 }
 
+/// The promotion service's answers with a short cache, emptied for a code when its
+/// `promotion.changed` arrives (other replicas hold an answer at most the cache's lifetime).
+struct PromotionSource: Sendable {
+    let promotions: any PromotionEvaluating
+    let cache: TTLCache<String, EvaluationResult>?
+
+    init(promotions: any PromotionEvaluating, ttl: Duration) {
+        self.promotions = promotions
+        self.cache = ttl > .zero ? TTLCache(capacity: 50_000, ttl: ttl) : nil
+    }
+
+    /// The same question gets the same key: code, customer, VIP and every line's variant and amount.
+    static func key(_ request: EvaluationRequest) -> String {
+        ([request.code, request.customerId?.uuidString ?? "-", request.vip ? "vip" : "-"]
+            + request.lines.map { "\($0.variantId.uuidString):\($0.amount.amount)\($0.amount.currency)" }).joined(separator: "|")
+    }
+
+    /// The evaluation; only an applying code is cached (a refusal is asked again).
+    func evaluate(_ request: EvaluationRequest, logger: Logger) async throws -> EvaluationResult {
+        let key = Self.key(request)
+        if let cached = cache?.get(key) { return cached }
+        let result = try await promotions.evaluate(request, logger: logger)
+        cache?.set(key, result)
+        return result
+    }
+
+    /// Forgets every answer about `code`.
+    func forget(code: String) {
+        cache?.removeAll { key, _ in key.hasPrefix(code + "|") }
+    }
+}
+
 /// `/api/v1/cart`: a signed-in user's cart, or a guest's behind `X-Cart-Token`.
 struct CartController: Sendable {
     let carts: CartRepository
     let quotes: QuoteSource
-    let promotions: any PromotionEvaluating
+    let promotions: PromotionSource
     let currency: String
 
     static let tokenHeader = HTTPField.Name(CartEndpoints.cartTokenHeader)!

@@ -23,11 +23,12 @@ struct CartRepository: Sendable {
 
     // MARK: Finding carts
 
-    /// The user's cart, made if it does not exist yet.
+    /// The user's cart, made if it does not exist yet (a read writes nothing once it exists).
     func userCart(_ userID: UUID, logger: Logger) async throws -> UUID {
+        for try await id in try await client.query("SELECT id FROM carts WHERE user_id = \(userID)", logger: logger).decode(UUID.self) { return id }
         let rows = try await client.query("""
             INSERT INTO carts (id, user_id) VALUES (\(UUID.v7()), \(userID))
-            ON CONFLICT (user_id) DO UPDATE SET seen_at = CASE WHEN carts.seen_at < now() - interval '1 hour' THEN now() ELSE carts.seen_at END
+            ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
             RETURNING id
             """, logger: logger)
         for try await id in rows.decode(UUID.self) { return id }

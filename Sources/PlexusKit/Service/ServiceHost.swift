@@ -44,7 +44,11 @@ public enum ServiceHost {
     /// declared subscriptions (callable by their publishers only) and `GET /openapi.json`, the
     /// document of everything it registered.
     public static func assemble<S: PlexusService>(_ service: S.Type, configuration: S.Configuration, environment: ServiceEnvironment) async throws -> ServiceParts {
-        let parts = try await S.build(configuration: configuration, environment: environment)
+        try complete(S.self, parts: try await S.build(configuration: configuration, environment: environment), environment: environment)
+    }
+
+    /// Adds what every service shares to parts `S` built (for a build with replaced collaborators).
+    public static func complete<S: PlexusService>(_ service: S.Type, parts: ServiceParts, environment: ServiceEnvironment) throws -> ServiceParts {
         let handled = Set(parts.subscriptions.map(\.event))
         guard handled == Set(S.consumes) else {
             throw ConfigurationError(missing: [], malformed: ["\(S.name) declares \(S.consumes.map(\.description).sorted()) but handles \(handled.map(\.description).sorted())"])
