@@ -126,18 +126,18 @@ struct CartController: Sendable {
             guard let stored = try await carts.load(cart.id, logger: context.logger) else { throw ProblemError.notFound(code: "cart_not_found") }
             let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
             let code = body.code.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-            // Applied only when it applies now: the refusal is the promotion service's own problem.
-            do {
-                _ = try await promotions.evaluate(evaluation(code, stored, quoted, context), logger: context.logger)
-            } catch let refusal as RemoteProblem where (400..<500).contains(refusal.status) {
-                // a refusal of the code itself (any 4xx: the code is the client's) is theirs to see
+            // Applied only when it applies now: a refusal is the promotion service's own problem.
+            let request = evaluation(code, stored, quoted, context)
+            switch await evaluate(request, context) {
+            case .applied(let result):
+                try await carts.setPromotion(code, cartID: cart.id, expected: expected, logger: context.logger)
+                return try await respond(cart, context, known: Known(quotes: quoted, evaluation: request, result: result))
+            case .refused(let refusal):
                 throw ProblemError(refusal.status == 404 ? .notFound : .unprocessableContent, code: refusal.problem?.code ?? "promotion_not_applicable",
                                    detail: refusal.problem?.detail ?? "This code does not apply.")
-            } catch {
-                throw Self.promotionUnavailable(error, context)
+            case .unavailable:
+                throw ProblemError.unavailable("Promotions cannot be checked right now; try again.", code: "promotion_unavailable", retryAfter: 1)
             }
-            try await carts.setPromotion(code, cartID: cart.id, expected: expected, logger: context.logger)
-            return try await respond(cart, context)
         }
         router.on(CartEndpoints.removePromotion) { request, context in
             let expected = try Self.expectedVersion(request)
@@ -212,9 +212,24 @@ struct CartController: Sendable {
                           lines: CartPricing.evaluationLines(cart, quotes: quoted))
     }
 
-    static func promotionUnavailable(_ error: any Error, _ context: PlexusContext) -> ProblemError {
-        context.logger.warning("promotion service call failed", metadata: ["error": .string(String(describing: error))])
-        return ProblemError.unavailable("Promotions cannot be checked right now; try again.", code: "promotion_unavailable", retryAfter: 1)
+    /// What the promotion service says of a code.
+    enum Evaluated {
+        case applied(EvaluationResult)
+        /// A refusal of the code itself (any 4xx: the code is the client's).
+        case refused(RemoteProblem)
+        /// The promotion service could not answer.
+        case unavailable
+    }
+
+    func evaluate(_ request: EvaluationRequest, _ context: PlexusContext) async -> Evaluated {
+        do {
+            return .applied(try await promotions.evaluate(request, logger: context.logger))
+        } catch let refusal as RemoteProblem where (400..<500).contains(refusal.status) {
+            return .refused(refusal)
+        } catch {
+            context.logger.warning("promotion service call failed", metadata: ["error": .string(String(describing: error))])
+            return .unavailable
+        }
     }
 
     /// What adding the variant needs, or the problem saying why it cannot be bought.
@@ -243,21 +258,33 @@ struct CartController: Sendable {
 
     // MARK: Answer
 
+    /// What a write already asked, for the answer to reuse while the cart's lines are the same.
+    struct Known: Sendable {
+        var quotes: [UUID: VariantQuote]
+        var evaluation: EvaluationRequest
+        var result: EvaluationResult
+    }
+
     /// The cart priced now, with its version as the ETag and a new guest token when one was made.
-    func respond(_ cart: ResolvedCart, _ context: PlexusContext) async throws -> Response {
+    func respond(_ cart: ResolvedCart, _ context: PlexusContext, known: Known? = nil) async throws -> Response {
         guard let stored = try await carts.load(cart.id, logger: context.logger) else {
             throw ProblemError.notFound("The cart no longer exists.", code: "cart_not_found")
         }
-        let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
+        let variants = stored.lines.map(\.variantID)
+        let quoted: [UUID: VariantQuote]
+        if let known, variants.allSatisfy({ known.quotes[$0] != nil }) {
+            quoted = known.quotes
+        } else {
+            quoted = try await quotes.quotes(variants, logger: context.logger)
+        }
         var outcome: PromotionOutcome?
         if let code = stored.promotionCode {
-            do {
-                outcome = .applied(try await promotions.evaluate(evaluation(code, stored, quoted, context), logger: context.logger))
-            } catch let refusal as RemoteProblem where (400..<500).contains(refusal.status) {
-                outcome = .refused(code: code, reason: refusal.problem?.detail ?? "it is not valid for this cart.")
-            } catch {
-                context.logger.warning("promotion not evaluated", metadata: ["error": .string(String(describing: error))])
-                outcome = .refused(code: code, reason: "it cannot be checked right now; the discount shows again when it can.")
+            let request = evaluation(code, stored, quoted, context)
+            let evaluated = if let known, known.evaluation == request { Evaluated.applied(known.result) } else { await evaluate(request, context) }
+            switch evaluated {
+            case .applied(let result): outcome = .applied(result)
+            case .refused(let refusal): outcome = .refused(code: code, reason: refusal.problem?.detail ?? "it is not valid for this cart.")
+            case .unavailable: outcome = .refused(code: code, reason: "it cannot be checked right now; the discount shows again when it can.")
             }
         }
         let priced = CartPricing.price(stored, quotes: quoted, currency: currency, promotion: outcome)

@@ -41,7 +41,9 @@ public struct DatabaseRetryMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch where (request.method == .get || request.method == .head) && DatabaseOutage.matches(error) {
+        } catch where (request.method == .get || request.method == .head) && DatabaseOutage.matches(error)
+                    && (error as? DatabaseCallError) != .deadlineExceeded {
+            // (a read that ran out of time is not run again: under overload that would double the load)
             context.logger.warning("database connection lost; retrying a safe read once")
             return try await next(request, context)
         }
