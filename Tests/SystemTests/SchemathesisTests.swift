@@ -23,7 +23,10 @@ import Testing
 
         // act + expect: one run per caller
         for (caller, token) in [("anonymous", nil), ("customer", customer), ("admin", admin)] {
-            var arguments = ["run", system.gateway + "/openapi.json", "--checks", Self.checks, "--max-examples", "12", "--workers", "2",
+            var arguments = ["run", system.gateway + "/openapi.json", "--checks", Self.checks, "--max-examples", "12",
+                             // one worker: on CPython 3.11 before 3.11.8, two threads building ASTs at once (hypothesis
+                             // describing a filter) can fail with "AST constructor recursion depth mismatch" (cpython#106905)
+                             "--workers", "1",
                              "--seed", "2026", "--no-color", "--request-timeout", "20",
                              // ending the caller's own sessions would leave the rest of the run anonymous
                              "--exclude-operation-id", "logoutAll"]
