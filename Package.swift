@@ -21,10 +21,14 @@ let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"], testsUse: ["Notification"]),
-    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
+    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
     ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog", "Promotion"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop", "Promotion"]),
-    ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Order", hasAPI: true, uses: ["Identity", "Cart", "Catalog", "Promotion", "Payment"], extra: [], resources: ["Migrations"]),
+    ServiceRow(name: "Payment", hasAPI: true, uses: ["Order"], extra: [
+        .product(name: "Crypto", package: "swift-crypto"),
+    ], resources: ["Migrations"]),
     ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
@@ -115,7 +119,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI",
                                            .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),

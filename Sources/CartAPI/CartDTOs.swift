@@ -176,3 +176,44 @@ public struct MergeCartRequest: Codable, Sendable, Equatable {
         self.cartToken = cartToken
     }
 }
+
+/// `POST /internal/carts/claims` (order): hold a user's cart for one checkout.
+public struct ClaimCartRequest: Codable, Sendable, Equatable {
+    public var userId: UUID
+    /// The order the checkout creates; claiming again for it is harmless.
+    public var orderId: UUID
+
+    /// Creates the request.
+    public init(userId: UUID, orderId: UUID) {
+        self.userId = userId
+        self.orderId = orderId
+    }
+}
+
+/// A line of a claimed cart.
+public struct ClaimedLine: Codable, Sendable, Equatable {
+    public var variantId: UUID
+    public var quantity: Int
+
+    /// Creates the value.
+    public init(variantId: UUID, quantity: Int) {
+        self.variantId = variantId
+        self.quantity = quantity
+    }
+}
+
+/// What a checkout takes from the cart: its lines and code (prices are the catalogue's, asked again).
+public struct CartClaimDTO: Codable, Sendable, Equatable {
+    public var cartId: UUID
+    public var orderId: UUID
+    public var lines: [ClaimedLine]
+    public var promotionCode: String?
+
+    /// Creates the value.
+    public init(cartId: UUID, orderId: UUID, lines: [ClaimedLine], promotionCode: String?) {
+        self.cartId = cartId
+        self.orderId = orderId
+        self.lines = lines
+        self.promotionCode = promotionCode
+    }
+}

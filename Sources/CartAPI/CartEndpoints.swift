@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PlexusContract
 
 /// The cart service's endpoints: the one declaration its router, the gateway and the documentation read.
@@ -39,9 +40,49 @@ public enum CartEndpoints {
         summary: "Merge a guest cart into the caller's (quantities add, capped by stock); the guest cart is consumed.",
         problems: [ProblemCase(404, "cart_not_found", "No guest cart has that token (expired, or merged already).")])
 
+    public static let claim = Endpoint<ClaimCartRequest, CartClaimDTO>("claimCart", .POST, "/internal/carts/claims", access: .services([.order]),
+        summary: "Hold the user's cart for one checkout: its lines and code. A cart held by another live checkout answers 409.",
+        problems: [ProblemCase(409, "cart_checked_out", "Another checkout holds this cart."), ProblemCase(422, "cart_empty", "The cart has no lines.")])
+    public static let completeClaim = Endpoint<NoBody, NoContent>("completeCartClaim", .POST, "/internal/carts/claims/{orderId}/complete",
+        access: .services([.order]), summary: "The checkout placed its order: empty the cart (its lines and code). Repeating it is harmless.", status: 204)
+    public static let releaseClaim = Endpoint<NoBody, NoContent>("releaseCartClaim", .POST, "/internal/carts/claims/{orderId}/release",
+        access: .services([.order]), summary: "The checkout failed: the cart is the user's again, unchanged. Repeating it is harmless.", status: 204)
+
     /// Every endpoint the cart service serves.
     public static let all: [EndpointDescription] = [
         get.description, addItem.description, updateItem.description, removeItem.description, applyPromotion.description,
-        removePromotion.description, merge.description,
+        removePromotion.description, merge.description, claim.description, completeClaim.description, releaseClaim.description,
     ]
+}
+
+/// How the order service takes a cart for a checkout.
+public protocol CartClaiming: Sendable {
+    /// Holds the user's cart for `orderId`.
+    func claim(userID: UUID, orderID: UUID, logger: Logger) async throws -> CartClaimDTO
+    /// Empties the cart the order was placed from.
+    func complete(orderID: UUID, logger: Logger) async throws
+    /// Gives the cart back unchanged.
+    func release(orderID: UUID, logger: Logger) async throws
+}
+
+/// The typed client of the cart's internal routes.
+public struct CartClient: CartClaiming {
+    let transport: any EndpointTransport
+
+    /// Creates a client over a transport.
+    public init(_ transport: any EndpointTransport) {
+        self.transport = transport
+    }
+
+    public func claim(userID: UUID, orderID: UUID, logger: Logger) async throws -> CartClaimDTO {
+        try await transport.call(CartEndpoints.claim, body: ClaimCartRequest(userId: userID, orderId: orderID), logger: logger)
+    }
+
+    public func complete(orderID: UUID, logger: Logger) async throws {
+        _ = try await transport.call(CartEndpoints.completeClaim, path: ["orderId": orderID.uuidString], logger: logger)
+    }
+
+    public func release(orderID: UUID, logger: Logger) async throws {
+        _ = try await transport.call(CartEndpoints.releaseClaim, path: ["orderId": orderID.uuidString], logger: logger)
+    }
 }

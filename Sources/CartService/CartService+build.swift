@@ -39,6 +39,7 @@ public enum CartService: PlexusService {
         CartController(carts: carts, quotes: QuoteSource(catalog: catalog, ttl: configuration.quoteCacheTTL),
                        promotions: evaluations, currency: configuration.currency)
             .addRoutes(to: router)
+        CartClaims(client: database.client).addRoutes(to: router)
         let changed = EventSubscription.on(PromotionEvent.changed) { event, _, _ in evaluations.forget(code: event.data.code) }
         return ServiceParts(router: router, subscriptions: [changed], jobs: [carts.expireJob(idleDays: configuration.guestIdleDays)],
                             periodic: [PeriodicJob(CartRepository.expireGuests, every: .seconds(3600))])

@@ -32,4 +32,18 @@ public struct CatalogClient: CatalogReading, VariantQuoting {
         guard !variantIDs.isEmpty else { return [] }
         return try await transport.call(CatalogEndpoints.quote, body: QuoteRequest(variantIds: variantIDs), deadline: .seconds(5), logger: logger).items
     }
+
+    /// Holds stock for an order: every line or none (the same order again is harmless).
+    public func reserve(_ request: ReserveRequest, logger: Logger) async throws -> ReservationDTO {
+        try await transport.call(CatalogEndpoints.reserve, body: request, deadline: .seconds(5), logger: logger)
+    }
+
+    /// Gives an order's held stock back; `nil` when nothing was reserved for it.
+    public func release(orderID: UUID, logger: Logger) async throws -> ReservationDTO? {
+        do {
+            return try await transport.call(CatalogEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
+        } catch let problem as RemoteProblem where problem.status == 404 {
+            return nil
+        }
+    }
 }

@@ -42,6 +42,8 @@ public enum ReservationStatus: String, Codable, Sendable, CaseIterable {
     case released
     /// Units were given back because the hold ran out.
     case expired
+    /// Sold units came back to stock (a paid order was cancelled).
+    case returned
 }
 
 /// A reserved line with what an order needs to snapshot.

@@ -2,6 +2,7 @@ import CatalogAPI
 import Foundation
 import Hummingbird
 import Logging
+import OrderAPI
 import PlexusKit
 import PostgresNIO
 import ShopAPI
@@ -12,7 +13,7 @@ public enum CatalogService: PlexusService {
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("catalog", bundle: .module) }
     }
-    public static let consumes = ShopEvent.all
+    public static let consumes = ShopEvent.all + [OrderEvent.paid.descriptor, OrderEvent.cancelled.descriptor]
     public static let callees = [ServiceName.shop]
     public static let summary = "Categories, products, variants, prices, stock and reservations, and typo-tolerant search with facets."
     public static let endpoints = CatalogEndpoints.all
@@ -48,7 +49,7 @@ public enum CatalogService: PlexusService {
                 if lapsed > 0 { logger.info("reservations lapsed", metadata: ["count": .stringConvertible(lapsed)]) }
             } while lapsed >= 500
         }
-        return ServiceParts(router: router, subscriptions: directory.subscriptions, jobs: [expire],
+        return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions, jobs: [expire],
                             periodic: [PeriodicJob(expireReservations, every: .seconds(30))],
                             companions: [cache.invalidator(client: client, logger: logger)])
     }

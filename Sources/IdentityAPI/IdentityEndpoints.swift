@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PlexusContract
 
 /// Identity's endpoints: the one declaration its router, the gateway and the documentation read.
@@ -64,8 +65,12 @@ public enum IdentityEndpoints {
     public static let resetPasswordForm = Endpoint<FormFields, TextBody>("resetPasswordForm", .POST, "/reset-password", access: .anyone,
         summary: "The reset page's form post.", bodyType: .form, outputType: .html, strictLimit: true)
 
+    public static let userAddress = Endpoint<NoBody, AddressDTO>("getUserAddress", .GET, "/internal/users/{userId}/addresses/{id}",
+        access: .services([.order]), summary: "One address of a user's address book (a checkout ships to it).")
+
     /// Every endpoint identity serves.
     public static let all: [EndpointDescription] = [
+        userAddress.description,
         jwks.description, register.description, verifyEmail.description, resendVerification.description, login.description,
         refresh.description, logout.description, logoutAll.description, forgotPassword.description, resetPassword.description,
         changePassword.description, me.description, updateMe.description, addresses.description, createAddress.description,
@@ -82,4 +87,28 @@ public enum IdentityDemo {
     public static let sellerCount = 6
     /// The demo sellers' password.
     public static let sellerPassword = "plexus-seller-2026"
+}
+
+/// How the order service reads a customer's address book.
+public protocol AddressLookup: Sendable {
+    /// The address `id` of `userID`, or `nil`.
+    func address(userID: UUID, id: UUID, logger: Logger) async throws -> AddressDTO?
+}
+
+/// The typed client of identity's internal routes.
+public struct IdentityClient: AddressLookup {
+    let transport: any EndpointTransport
+
+    /// Creates a client over a transport.
+    public init(_ transport: any EndpointTransport) {
+        self.transport = transport
+    }
+
+    public func address(userID: UUID, id: UUID, logger: Logger) async throws -> AddressDTO? {
+        do {
+            return try await transport.call(IdentityEndpoints.userAddress, path: ["userId": userID.uuidString, "id": id.uuidString], logger: logger)
+        } catch let problem as RemoteProblem where problem.status == 404 {
+            return nil
+        }
+    }
 }

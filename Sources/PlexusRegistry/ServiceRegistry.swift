@@ -3,6 +3,8 @@ import CatalogService
 import GatewayService
 import IdentityService
 import NotificationService
+import OrderService
+import PaymentService
 import PlexusKit
 import PromotionService
 import ShopService
@@ -18,6 +20,8 @@ public enum ServiceRegistry {
         CatalogService.self,
         PromotionService.self,
         CartService.self,
+        PaymentService.self,
+        OrderService.self,
         NotificationService.self,
         GatewayService.self,
     ]

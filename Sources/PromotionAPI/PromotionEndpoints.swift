@@ -87,4 +87,18 @@ public struct PromotionClient: PromotionEvaluating {
     public func evaluate(_ request: EvaluationRequest, logger: Logger) async throws -> EvaluationResult {
         try await transport.call(PromotionEndpoints.evaluate, body: request, deadline: .seconds(5), logger: logger)
     }
+
+    /// Counts one use of a code by an order (atomically within its limits).
+    public func redeem(_ request: RedeemRequest, logger: Logger) async throws -> RedemptionDTO {
+        try await transport.call(PromotionEndpoints.redeem, body: request, deadline: .seconds(5), logger: logger)
+    }
+
+    /// Gives back the use an order made; `nil` when it made none.
+    public func release(orderID: UUID, logger: Logger) async throws -> RedemptionDTO? {
+        do {
+            return try await transport.call(PromotionEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
+        } catch let problem as RemoteProblem where problem.status == 404 {
+            return nil
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OrderAPI
 import PlexusKit
 import PostgresNIO
 import PromotionAPI
@@ -12,7 +13,7 @@ public enum PromotionService: PlexusService {
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("promotion", bundle: .module) }
     }
-    public static let consumes = ShopEvent.all
+    public static let consumes = ShopEvent.all + [OrderEvent.cancelled.descriptor]
     public static let publishes = PromotionEvent.all
     public static let summary = "Coupon codes and their rules: who may use them, on what, how often."
     public static let endpoints = PromotionEndpoints.all

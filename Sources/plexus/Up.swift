@@ -54,7 +54,8 @@ struct Up: AsyncParsableCommand {
 
             // Each child holds only its own service key: one compromised process cannot speak as another.
             let supervisor = Supervisor(executable: Bundle.main.executableURL!, services: services, environment: environment,
-                                        own: secrets.serviceKeys.mapValues { [$0.key: $0.value] })
+                                        own: secrets.serviceKeys.mapValues { [$0.key: $0.value] }
+                                            .merging([.payment: ["PLEXUS_PAYMENT_WEBHOOK_SECRET": secrets.paymentWebhookSecret]]) { $0.merging($1) { a, _ in a } })
             for service in services { supervisor.start(service) }
             await waitForGateway(port: port(of: .gateway, reader))
             printBanner(demoLines, reader: reader)
@@ -123,6 +124,8 @@ struct DevelopmentSecrets {
     var signingKey: String
     /// Each service's `PLEXUS_<SERVICE>_SERVICE_KEY` setting.
     var serviceKeys: [ServiceName: (key: String, value: String)]
+    /// `PLEXUS_PAYMENT_WEBHOOK_SECRET`: what the sandbox signs its webhooks with.
+    var paymentWebhookSecret: String
 
     /// `PLEXUS_SERVICE_PUBLIC_KEYS`: every service's public key.
     func publicKeys() throws -> String {
@@ -146,7 +149,8 @@ struct DevelopmentSecrets {
         for service in services {
             serviceKeys[service] = (service.environmentPrefix + "SERVICE_KEY", try secret("\(service.rawValue)-service-key") { ServiceKeys.generatePrivateKey() })
         }
-        return DevelopmentSecrets(signingKey: try secret("identity-signing-key") { SigningKeyRing.generateEncoded() }, serviceKeys: serviceKeys)
+        return DevelopmentSecrets(signingKey: try secret("identity-signing-key") { SigningKeyRing.generateEncoded() }, serviceKeys: serviceKeys,
+                                  paymentWebhookSecret: try secret("payment-webhook-secret") { RandomToken.hex(bytes: 32) })
     }
 }
 

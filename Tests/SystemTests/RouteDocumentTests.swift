@@ -44,7 +44,7 @@ import Testing
         let url = S.usesDatabase ? try await TestPostgres.shared.makeDatabase(try S.migrations.filter { $0.component != "kit" }) : nil
         var values = ["PLEXUS_MODE": mode.rawValue, S.name.environmentPrefix + "SERVICE_KEY": ServiceKeys.generatePrivateKey(),
                       "PLEXUS_IDENTITY_SIGNING_KEY": SigningKeyRing.generateEncoded(), "PLEXUS_NOTIFICATION_TRANSPORT": mode.isDevelopment ? "mailbox" : "smtp",
-                      "PLEXUS_SMTP_HOST": "127.0.0.1"]
+                      "PLEXUS_SMTP_HOST": "127.0.0.1", "PLEXUS_PAYMENT_WEBHOOK_SECRET": "route-test-webhook-secret"]
         if let url { values[S.name.environmentPrefix + "DATABASE_URL"] = url.urlString }
         var reader = ConfigReader(values)
         let configuration = try S.loadConfiguration(reader: &reader)

@@ -94,7 +94,7 @@ struct CartController: Sendable {
         }
         router.on(CartEndpoints.addItem) { request, context in
             let body = try await request.decodeBody(AddCartItemRequest.self, context: context)
-            let expected = try Self.expectedVersion(request)
+            let expected = try request.expectedVersion()
             let cart = try await resolve(request, context)
             let facts = try await purchasable(body.variantId, context)
             try await carts.add(facts, quantity: body.quantity, cartID: cart.id, expected: expected, logger: context.logger)
@@ -102,7 +102,7 @@ struct CartController: Sendable {
         }
         router.on(CartEndpoints.updateItem) { request, context in
             let body = try await request.decodeBody(UpdateCartItemRequest.self, context: context)
-            let expected = try Self.expectedVersion(request)
+            let expected = try request.expectedVersion()
             let lineID = try context.uuidParameter("lineId")
             let cart = try await resolve(request, context)
             guard let variant = try await carts.variant(ofLine: lineID, cartID: cart.id, logger: context.logger) else {
@@ -113,7 +113,7 @@ struct CartController: Sendable {
             return try await respond(cart, context)
         }
         router.on(CartEndpoints.removeItem) { request, context in
-            let expected = try Self.expectedVersion(request)
+            let expected = try request.expectedVersion()
             let lineID = try context.uuidParameter("lineId")
             let cart = try await resolve(request, context)
             try await carts.remove(lineID: lineID, cartID: cart.id, expected: expected, logger: context.logger)
@@ -121,7 +121,7 @@ struct CartController: Sendable {
         }
         router.on(CartEndpoints.applyPromotion) { request, context in
             let body = try await request.decodeBody(ApplyPromotionRequest.self, context: context)
-            let expected = try Self.expectedVersion(request)
+            let expected = try request.expectedVersion()
             let cart = try await resolve(request, context)
             guard let stored = try await carts.load(cart.id, logger: context.logger) else { throw ProblemError.notFound(code: "cart_not_found") }
             let quoted = try await quotes.quotes(stored.lines.map(\.variantID), logger: context.logger)
@@ -140,7 +140,7 @@ struct CartController: Sendable {
             }
         }
         router.on(CartEndpoints.removePromotion) { request, context in
-            let expected = try Self.expectedVersion(request)
+            let expected = try request.expectedVersion()
             let cart = try await resolve(request, context)
             try await carts.setPromotion(nil, cartID: cart.id, expected: expected, logger: context.logger)
             return try await respond(cart, context)
@@ -242,18 +242,6 @@ struct CartController: Sendable {
         }
         return LineFacts(variantID: quote.variantId, productID: quote.productId, productName: quote.productName, sku: quote.sku,
                          unitPrice: quote.unitPrice, cap: min(99, quote.available))
-    }
-
-    /// The version in `If-Match` (`"3"`, `W/"3"` or `3`), `nil` without one (the write applies).
-    static func expectedVersion(_ request: Request) throws -> Int? {
-        guard let raw = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "*" else { return nil }
-        var text = Substring(raw)
-        if text.hasPrefix("W/") { text = text.dropFirst(2) }
-        if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = text.dropFirst().dropLast() }
-        guard text.count <= 10, let version = Int(text), version >= 0 else {
-            throw ProblemError.badRequest("invalid_if_match", "If-Match takes the cart's version in quotes, such as \"3\".")
-        }
-        return version
     }
 
     // MARK: Answer

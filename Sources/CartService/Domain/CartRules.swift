@@ -30,3 +30,7 @@ extension ApplyPromotionRequest: RequestBody {
         return (1...64).contains(trimmed.utf8.count) ? [] : [FieldError(field: "code", code: "invalid", message: "Give a promotion code.")]
     }
 }
+
+extension ClaimCartRequest: RequestBody {
+    public static let allowedKeys: Set<String> = ["userId", "orderId"]
+}

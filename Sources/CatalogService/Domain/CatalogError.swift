@@ -18,7 +18,7 @@ enum CatalogError: ProblemConvertible {
     case reservationMismatch
     case reservationSettled(ReservationStatusName)
 
-    enum ReservationStatusName: String { case committed, released, expired }
+    enum ReservationStatusName: String { case committed, released, expired, returned }
 
     var problem: ProblemError {
         switch self {

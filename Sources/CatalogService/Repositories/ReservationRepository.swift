@@ -1,5 +1,6 @@
 import CatalogAPI
 import Foundation
+import OrderAPI
 import Logging
 import PlexusKit
 import PostgresNIO
@@ -65,38 +66,68 @@ struct ReservationRepository: Sendable {
 
     /// Turns held units into sold ones: they leave both `reserved` and `on_hand`. Idempotent.
     func commit(orderID: UUID, logger: Logger) async throws -> ReservationDTO? {
-        try await settle(orderID: orderID, to: .committed, stock: "on_hand = v.on_hand - l.quantity, reserved = v.reserved - l.quantity", logger: logger)
+        try await client.withTransaction(logger: logger) { try await settle(orderID: orderID, to: .committed, on: $0, logger: logger) }
     }
 
     /// Gives held units back. Idempotent; a committed reservation cannot be released (409).
     func release(orderID: UUID, logger: Logger) async throws -> ReservationDTO? {
-        try await settle(orderID: orderID, to: .released, stock: "reserved = v.reserved - l.quantity", logger: logger)
+        try await client.withTransaction(logger: logger) { try await settle(orderID: orderID, to: .released, on: $0, logger: logger) }
     }
 
-    private func settle(orderID: UUID, to target: ReservationStatus, stock: String, logger: Logger) async throws -> ReservationDTO? {
-        try await client.withTransaction(logger: logger) { connection -> ReservationDTO? in
-            let rows = try await connection.query("SELECT status FROM reservations WHERE order_id = \(orderID) FOR UPDATE", logger: logger)
-            var current: ReservationStatus?
-            for try await status in rows.decode(String.self) { current = ReservationStatus(rawValue: status) }
-            switch (current, target) {
-            case (nil, _): return nil
-            case (.reserved?, _):
-                let products = try await connection.query("""
-                    UPDATE variants v SET \(unescaped: stock), updated_at = now() FROM reservation_lines l
-                    WHERE l.order_id = \(orderID) AND v.id = l.variant_id RETURNING v.product_id
-                    """, logger: logger)
-                var changed = Set<UUID>()
-                for try await product in products.decode(UUID.self) { changed.insert(product) }
-                try await connection.query("UPDATE reservations SET status = \(target.rawValue), updated_at = now() WHERE order_id = \(orderID)", logger: logger)
-                for product in changed { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
-            case (.committed?, .committed), (.released?, .released), (.expired?, .released):
-                break // already where the caller wants it
-            case (.committed?, _): throw CatalogError.reservationSettled(.committed)
-            case (.released?, _): throw CatalogError.reservationSettled(.released)
-            case (.expired?, _): throw CatalogError.reservationSettled(.expired)
-            }
-            return try await load(orderID, connection, logger: logger)
+    /// Moves a reservation to `target` on `connection` (inside the caller's transaction): held →
+    /// committed (sold) or released, committed → returned (back on hand). Repeating a move is harmless.
+    func settle(orderID: UUID, to target: ReservationStatus, on connection: PostgresConnection, logger: Logger) async throws -> ReservationDTO? {
+        let rows = try await connection.query("SELECT status FROM reservations WHERE order_id = \(orderID) FOR UPDATE", logger: logger)
+        var current: ReservationStatus?
+        for try await status in rows.decode(String.self) { current = ReservationStatus(rawValue: status) }
+        let stock: String
+        switch (current, target) {
+        case (nil, _): return nil
+        case (.reserved?, .committed): stock = "on_hand = v.on_hand - l.quantity, reserved = v.reserved - l.quantity"
+        case (.reserved?, .released): stock = "reserved = v.reserved - l.quantity"
+        case (.committed?, .returned): stock = "on_hand = v.on_hand + l.quantity"
+        case (.committed?, .committed), (.released?, .released), (.expired?, .released), (.returned?, .returned):
+            return try await load(orderID, connection, logger: logger) // already where the caller wants it
+        case (.committed?, _): throw CatalogError.reservationSettled(.committed)
+        case (.released?, _): throw CatalogError.reservationSettled(.released)
+        case (.expired?, _): throw CatalogError.reservationSettled(.expired)
+        case (.returned?, _): throw CatalogError.reservationSettled(.returned)
+        case (.reserved?, _): throw CatalogError.reservationSettled(.released)
         }
+        let products = try await connection.query("""
+            UPDATE variants v SET \(unescaped: stock), updated_at = now() FROM reservation_lines l
+            WHERE l.order_id = \(orderID) AND v.id = l.variant_id RETURNING v.product_id
+            """, logger: logger)
+        var changed = Set<UUID>()
+        for try await product in products.decode(UUID.self) { changed.insert(product) }
+        try await connection.query("UPDATE reservations SET status = \(target.rawValue), updated_at = now() WHERE order_id = \(orderID)", logger: logger)
+        for product in changed { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
+        return try await load(orderID, connection, logger: logger)
+    }
+
+    /// The stock side of order events: a paid order's units are sold; a cancelled order's held
+    /// units are released and its sold units return (a reservation that lapsed meanwhile is left).
+    var subscriptions: [EventSubscription] {
+        [
+            .on(OrderEvent.paid) { event, connection, logger in
+                do {
+                    _ = try await settle(orderID: event.data.orderId, to: .committed, on: connection, logger: logger)
+                } catch let error as CatalogError {
+                    logger.error("a paid order's reservation could not be committed", metadata: ["order": .string(event.data.orderId.uuidString),
+                                                                                                  "error": .string("\(error.problem.code)")])
+                }
+            },
+            .on(OrderEvent.cancelled) { event, connection, logger in
+                let rows = try await connection.query("SELECT status FROM reservations WHERE order_id = \(event.data.orderId)", logger: logger)
+                var current: String?
+                for try await status in rows.decode(String.self) { current = status }
+                switch current {
+                case "reserved": _ = try await settle(orderID: event.data.orderId, to: .released, on: connection, logger: logger)
+                case "committed": _ = try await settle(orderID: event.data.orderId, to: .returned, on: connection, logger: logger)
+                default: break
+                }
+            },
+        ]
     }
 
     /// Returns the units of lapsed reservations (a batch per call); returns how many lapsed.

@@ -46,6 +46,11 @@ struct UsersController: Sendable {
             }
             return Response.empty()
         }
+        router.on(IdentityEndpoints.userAddress) { _, context in
+            guard let address = try await identity.addresses.find(userID: try context.uuidParameter("userId"), id: try context.uuidParameter("id"),
+                                                                  logger: context.logger) else { throw ProblemError.notFound() }
+            return try Response.json(address)
+        }
     }
 }
 

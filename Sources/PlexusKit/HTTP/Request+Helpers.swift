@@ -78,3 +78,32 @@ public func htmlEscape(_ text: String) -> String {
     }
     return result
 }
+
+extension Request {
+    /// The version in `If-Match` (`"3"`, `W/"3"` or `3`) of a resource carrying `version`; `nil`
+    /// without one (the write applies).
+    public func expectedVersion() throws -> Int? {
+        guard let raw = headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty, raw != "*" else { return nil }
+        var text = Substring(raw)
+        if text.hasPrefix("W/") { text = text.dropFirst(2) }
+        if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = text.dropFirst().dropLast() }
+        guard text.count <= 10, let version = Int(text), version >= 0 else {
+            throw ProblemError.badRequest("invalid_if_match", "If-Match takes the version in quotes, such as \"3\".")
+        }
+        return version
+    }
+
+    /// A `date-time` query parameter (RFC 3339), `nil` when absent; a malformed one is a 400.
+    public func dateQuery(_ name: String, in query: [String: String]) throws -> Date? {
+        guard let raw = query[name], !raw.isEmpty else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: raw) ?? fractional.date(from: raw) else {
+            throw ProblemError(.badRequest, code: "invalid_query", detail: "\(name) must be an RFC 3339 date-time such as 2026-01-31T00:00:00Z.",
+                               errors: [FieldError(field: name, code: "invalid_date", message: "Use an RFC 3339 date-time.")])
+        }
+        return date
+    }
+}

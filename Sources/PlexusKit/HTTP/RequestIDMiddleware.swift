@@ -131,11 +131,22 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
+    /// The status's reason phrase; statuses made from a bare code (relayed from another service)
+    /// carry none, so the standard one is looked up.
+    static func title(of status: HTTPResponse.Status) -> String {
+        guard status.reasonPhrase.isEmpty else { return status.reasonPhrase }
+        let known: [HTTPResponse.Status] = [.badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict, .gone,
+                                            .preconditionFailed, .contentTooLarge, .unsupportedMediaType, .unprocessableContent, .tooManyRequests,
+                                            .internalServerError, .badGateway, .serviceUnavailable, .gatewayTimeout]
+        if let match = known.first(where: { $0.code == status.code }) { return match.reasonPhrase }
+        return status.code == 402 ? "Payment Required" : "Error"
+    }
+
     /// Renders a problem document.
     public static func render(_ problem: ProblemError, requestID: String) -> Response {
         let document = Problem(
             type: "https://plexus.dev/problems/\(problem.code.replacingOccurrences(of: "_", with: "-"))",
-            title: problem.status.reasonPhrase, status: problem.status.code, detail: problem.detail,
+            title: title(of: problem.status), status: problem.status.code, detail: problem.detail,
             code: problem.code, requestId: requestID, errors: problem.errors
         )
         var headers = problem.headers

@@ -66,10 +66,19 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         return try await finish(scope: scope, key: key, response: response, logger: context.logger)
     }
 
+    /// The request's fingerprint: method, path and body. A JSON body is taken with its keys sorted,
+    /// so the same object encoded with its keys in another order (JSON encoders do not promise one)
+    /// is the same request.
     static func fingerprint(method: String, path: String, body: ByteBuffer) -> String {
         var hasher = SHA256()
         hasher.update(data: Data("\(method) \(path)\n".utf8))
-        hasher.update(data: Data(buffer: body))
+        let bytes = Data(buffer: body)
+        if let object = try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]),
+           let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) {
+            hasher.update(data: canonical)
+        } else {
+            hasher.update(data: bytes)
+        }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 

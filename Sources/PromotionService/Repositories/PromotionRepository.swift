@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderAPI
 import PlexusKit
 import PostgresNIO
 import PromotionAPI
@@ -173,23 +174,25 @@ struct PromotionRepository: Sendable {
 
     /// Gives back the use `orderID` made; `nil` when it made none.
     func release(orderID: UUID, logger: Logger) async throws -> RedemptionDTO? {
-        try await client.withTransaction(logger: logger) { connection in
-            var target: (UUID, String)?
-            for try await row in try await connection.query("""
-                SELECT r.promotion_id, p.code FROM redemptions r JOIN promotions p ON p.id = r.promotion_id
-                WHERE r.order_id = \(orderID) FOR UPDATE OF p
-                """, logger: logger).decode((UUID, String).self) { target = row }
-            guard let (promotionID, code) = target else { return nil }
-            var released = false
-            for try await _ in try await connection.query("""
-                UPDATE redemptions SET released_at = now() WHERE promotion_id = \(promotionID) AND order_id = \(orderID) AND released_at IS NULL
-                RETURNING 1
-                """, logger: logger) { released = true }
-            if released {
-                try await connection.query("UPDATE promotions SET usage_count = greatest(usage_count - 1, 0) WHERE id = \(promotionID)", logger: logger)
-            }
-            return try await Self.redemption(promotionID, order: orderID, code: code, on: connection, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in try await Self.release(orderID: orderID, on: connection, logger: logger) }
+    }
+
+    static func release(orderID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> RedemptionDTO? {
+        var target: (UUID, String)?
+        for try await row in try await connection.query("""
+            SELECT r.promotion_id, p.code FROM redemptions r JOIN promotions p ON p.id = r.promotion_id
+            WHERE r.order_id = \(orderID) FOR UPDATE OF p
+            """, logger: logger).decode((UUID, String).self) { target = row }
+        guard let (promotionID, code) = target else { return nil }
+        var released = false
+        for try await _ in try await connection.query("""
+            UPDATE redemptions SET released_at = now() WHERE promotion_id = \(promotionID) AND order_id = \(orderID) AND released_at IS NULL
+            RETURNING 1
+            """, logger: logger) { released = true }
+        if released {
+            try await connection.query("UPDATE promotions SET usage_count = greatest(usage_count - 1, 0) WHERE id = \(promotionID)", logger: logger)
         }
+        return try await Self.redemption(promotionID, order: orderID, code: code, on: connection, logger: logger)
     }
 
     static func redemption(_ promotionID: UUID, order: UUID, code: String, on connection: PostgresConnection, logger: Logger) async throws -> RedemptionDTO? {
@@ -201,10 +204,14 @@ struct PromotionRepository: Sendable {
         return nil
     }
 
-    /// Keeps the seller → shop directory from `shop.created` / `shop.updated`.
+    /// Keeps the seller → shop directory from `shop.created` / `shop.updated`, and gives back the
+    /// use of a cancelled order.
     var subscriptions: [EventSubscription] {
-        [ShopEvent.created, ShopEvent.updated].map { type in
-            .on(type) { event, connection, logger in
+        let cancelled = EventSubscription.on(OrderEvent.cancelled) { event, connection, logger in
+            _ = try await Self.release(orderID: event.data.orderId, on: connection, logger: logger)
+        }
+        return [cancelled] + [ShopEvent.created, ShopEvent.updated].map { type in
+            EventSubscription.on(type) { event, connection, logger in
                 try await connection.query("""
                     INSERT INTO shops (id, owner_id) VALUES (\(event.data.shopId), \(event.data.ownerId))
                     ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id

@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import Logging
+import PaymentAPI
+import PlexusKit
+
+/// `/api/v1/payments`, `/api/v1/admin/payments`, the webhook route and the internal routes.
+struct PaymentsController: Sendable {
+    let payments: PaymentRepository
+    let provider: any PaymentProvider
+
+    func addRoutes(to router: EndpointRouter) {
+        router.on(PaymentEndpoints.get) { _, context in
+            let principal = try context.requireUser()
+            guard let payment = try await payments.find(try context.uuidParameter("id"), logger: context.logger),
+                  payment.customerID == principal.userID || principal.roles.contains(.admin) else { throw ProblemError.notFound() }
+            return try Response.json(payment.dto(owner: payment.customerID == principal.userID))
+        }
+        router.on(PaymentEndpoints.confirm) { request, context in
+            let customer = try context.requireUserID()
+            guard let key = request.headers[.idempotencyKey] else {
+                throw ProblemError.badRequest("idempotency_key_required", "A confirmation requires an Idempotency-Key header.")
+            }
+            let body = try await request.decodeBody(ConfirmPaymentRequest.self, context: context)
+            let id = try context.uuidParameter("id")
+            let (payment, previous) = try await payments.beginConfirm(id, customerID: customer, logger: context.logger)
+            let outcome: ProviderOutcome
+            do {
+                outcome = try await provider.confirm(reference: payment.reference ?? "", method: body.paymentMethod, idempotencyKey: "\(id.uuidString):\(key)",
+                                                     logger: context.logger)
+            } catch let problem as ProblemError where problem.status.code < 500 {
+                try await payments.revert(id, to: previous, logger: context.logger)
+                throw problem
+            } catch {
+                // The provider may or may not have charged: the webhook or the reconciliation job settles it.
+                context.logger.warning("provider confirmation failed", metadata: ["payment": .string(id.uuidString), "error": .string("\(error)")])
+                throw ProblemError.unavailable("The payment provider did not answer; the payment settles when it does. Check it again shortly.",
+                                               code: "provider_unavailable", retryAfter: 5)
+            }
+            let settled = try await payments.settle(id, outcome, fromConfirmation: true, logger: context.logger)
+            if case .failed(let failure, _) = outcome {
+                throw ProblemError(.init(code: 402), code: failure.code, detail: failure.message)
+            }
+            return try Response.json(settled.dto(owner: true))
+        }
+        router.on(PaymentEndpoints.webhook) { request, context in
+            guard (try? context.parameters.require("provider")) == provider.name.rawValue else {
+                throw ProblemError.notFound("This system takes webhooks from \(provider.name.rawValue) only.")
+            }
+            var request = request
+            let body = Data(buffer: try await request.collectBody(upTo: 64 * 1024))
+            let event = try provider.webhookEvent(headers: request.headers, body: body, now: Date())
+            return try Response.json(StatusMessage(status: try await handle(event, logger: context.logger)))
+        }
+        router.on(PaymentEndpoints.refund) { request, context in
+            let admin = try context.requireUserID()
+            let body = try await request.decodeBody(RefundRequest.self, context: context)
+            let payment = try await payments.refund(try context.uuidParameter("id"), amount: body.amount, reason: body.reason,
+                                                    actor: "admin:\(admin.uuidString.lowercased())", logger: context.logger)
+            return try Response.json(payment.dto(owner: false), status: .created)
+        }
+        router.on(PaymentEndpoints.adminList) { request, context in
+            let query = try request.query(allowing: ["status", "from", "to", "limit", "cursor"])
+            let page = try PageRequest(query: query)
+            var status: PaymentStatus?
+            if let raw = query["status"] {
+                guard let value = PaymentStatus(rawValue: raw) else {
+                    throw ProblemError(.badRequest, code: "invalid_query", detail: "status is not a payment status.",
+                                       errors: [FieldError(field: "status", code: "invalid", message: PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))])
+                }
+                status = value
+            }
+            let found = try await payments.list(status: status, from: try request.dateQuery("from", in: query), to: try request.dateQuery("to", in: query),
+                                                page: page, logger: context.logger)
+            return try Response.json(Page(fetched: found, limit: page.limit, id: \.id, item: { $0 }))
+        }
+        router.on(PaymentEndpoints.open) { request, context in
+            let body = try await request.decodeBody(OpenPaymentRequest.self, context: context)
+            let payment: PaymentRecord
+            do {
+                payment = try await payments.open(body, logger: context.logger)
+            } catch let problem as ProblemError {
+                throw problem
+            } catch {
+                throw ProblemError.unavailable("The payment provider cannot be reached.", code: "provider_unavailable", retryAfter: 5)
+            }
+            return try Response.json(payment.dto(owner: true), status: .created)
+        }
+        router.on(PaymentEndpoints.forOrder) { _, context in
+            guard let payment = try await payments.find(orderID: try context.uuidParameter("orderId"), logger: context.logger) else { throw ProblemError.notFound() }
+            return try Response.json(payment.dto(owner: true))
+        }
+    }
+
+    /// Applies one verified provider event; returns what was done.
+    func handle(_ event: WebhookEvent, logger: Logger) async throws -> String {
+        let seen = try await payments.client.withConnection { connection in
+            var found = false
+            for try await _ in try await connection.query("SELECT 1 FROM provider_events WHERE provider = \(provider.name.rawValue) AND id = \(event.id)",
+                                                          logger: logger) { found = true }
+            return found
+        }
+        if seen { return "duplicate" }
+        guard let payment = try await payments.find(event.data.paymentId, logger: logger), payment.reference == event.data.providerReference else {
+            try await record(event, "unknown_payment", logger: logger)
+            return "ignored"
+        }
+        if event.type != "refund.succeeded", event.data.amount != payment.amount {
+            try await record(event, "rejected_amount", logger: logger)
+            throw ProblemError(.unprocessableContent, code: "amount_mismatch",
+                               detail: "The event is about \(event.data.amount), the payment is \(payment.amount).")
+        }
+        let outcome: String
+        switch event.type {
+        case "payment.succeeded":
+            let before = payment.status
+            let after = try await payments.settle(payment.id, .succeeded(card: nil), fromConfirmation: false, logger: logger)
+            outcome = before == .succeeded || before == .refunded || before == .partiallyRefunded ? "duplicate"
+                : after.refunded > 0 && payment.orderCancelled ? "refunded_late" : "applied"
+        case "payment.failed":
+            let failure = PaymentFailure(code: event.data.failureCode ?? "card_declined", message: "The card was declined.")
+            let after = try await payments.settle(payment.id, .failed(failure, card: nil), fromConfirmation: false, logger: logger)
+            outcome = after.status == payment.status ? "no_effect" : "applied"
+        case "refund.succeeded":
+            outcome = "acknowledged"
+        default:
+            outcome = "ignored"
+        }
+        try await record(event, outcome, logger: logger)
+        return outcome
+    }
+
+    func record(_ event: WebhookEvent, _ outcome: String, logger: Logger) async throws {
+        _ = try await payments.client.withConnection { connection in
+            try await payments.recordEvent(event, outcome: outcome, on: connection, logger: logger)
+        }
+    }
+}
