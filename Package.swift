@@ -22,14 +22,14 @@ let serviceTable: [ServiceRow] = [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"], testsUse: ["Notification"]),
     ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
-    ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
+    ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
     ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog", "Promotion"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop", "Promotion"]),
     ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"]),
     ServiceRow(name: "Order", hasAPI: true, uses: ["Identity", "Cart", "Catalog", "Promotion", "Payment"], extra: [], resources: ["Migrations"]),
     ServiceRow(name: "Payment", hasAPI: true, uses: ["Order"], extra: [
         .product(name: "Crypto", package: "swift-crypto"),
     ], resources: ["Migrations"]),
-    ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity"], extra: [
+    ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity", "Order", "Payment"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
     ServiceRow(name: "Gateway", hasAPI: false, uses: [], extra: []),

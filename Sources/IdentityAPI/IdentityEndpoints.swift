@@ -68,9 +68,12 @@ public enum IdentityEndpoints {
     public static let userAddress = Endpoint<NoBody, AddressDTO>("getUserAddress", .GET, "/internal/users/{userId}/addresses/{id}",
         access: .services([.order]), summary: "One address of a user's address book (a checkout ships to it).")
 
+    public static let contact = Endpoint<NoBody, UserContact>("getUserContact", .GET, "/internal/users/{userId}/contact",
+        access: .services([.notification]), summary: "Where to write to a user (e-mails about their orders and payments).")
+
     /// Every endpoint identity serves.
     public static let all: [EndpointDescription] = [
-        userAddress.description,
+        userAddress.description, contact.description,
         jwks.description, register.description, verifyEmail.description, resendVerification.description, login.description,
         refresh.description, logout.description, logoutAll.description, forgotPassword.description, resetPassword.description,
         changePassword.description, me.description, updateMe.description, addresses.description, createAddress.description,
@@ -89,6 +92,26 @@ public enum IdentityDemo {
     public static let sellerPassword = "plexus-seller-2026"
 }
 
+/// Where to write to a user.
+public struct UserContact: Codable, Sendable, Equatable {
+    public var userId: UUID
+    public var email: String
+    public var name: String
+
+    /// Creates the value.
+    public init(userId: UUID, email: String, name: String) {
+        self.userId = userId
+        self.email = email
+        self.name = name
+    }
+}
+
+/// How notification finds a user's address.
+public protocol ContactLookup: Sendable {
+    /// The contact of `userID`, or `nil` for an unknown user.
+    func contact(userID: UUID, logger: Logger) async throws -> UserContact?
+}
+
 /// How the order service reads a customer's address book.
 public protocol AddressLookup: Sendable {
     /// The address `id` of `userID`, or `nil`.
@@ -96,12 +119,20 @@ public protocol AddressLookup: Sendable {
 }
 
 /// The typed client of identity's internal routes.
-public struct IdentityClient: AddressLookup {
+public struct IdentityClient: AddressLookup, ContactLookup {
     let transport: any EndpointTransport
 
     /// Creates a client over a transport.
     public init(_ transport: any EndpointTransport) {
         self.transport = transport
+    }
+
+    public func contact(userID: UUID, logger: Logger) async throws -> UserContact? {
+        do {
+            return try await transport.call(IdentityEndpoints.contact, path: ["userId": userID.uuidString], logger: logger)
+        } catch let problem as RemoteProblem where problem.status == 404 {
+            return nil
+        }
     }
 
     public func address(userID: UUID, id: UUID, logger: Logger) async throws -> AddressDTO? {

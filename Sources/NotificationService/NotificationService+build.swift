@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import IdentityAPI
 import NotificationAPI
+import OrderAPI
+import PaymentAPI
 import Logging
 import PlexusKit
 
@@ -12,7 +14,9 @@ public enum NotificationService: PlexusService {
         get throws { try MigrationSet.service("notification", bundle: .module) }
     }
     public static let consumes = [IdentityEvent.verificationRequested.descriptor, IdentityEvent.passwordResetRequested.descriptor,
-                                  IdentityEvent.passwordChanged.descriptor]
+                                  IdentityEvent.passwordChanged.descriptor, OrderEvent.paid.descriptor, OrderEvent.fulfilmentShipped.descriptor,
+                                  OrderEvent.cancelled.descriptor, PaymentEvent.failed.descriptor]
+    public static let callees = [ServiceName.identity]
     public static let summary = "E-mails from other services' events (SMTP, or the dev mailbox in development) and each user's notifications."
     public static var endpoints: [EndpointDescription] { NotificationEndpoints.all }
 
@@ -25,10 +29,13 @@ public enum NotificationService: PlexusService {
         let database = environment.db
         let router = environment.makeRouter(migrations: try migrations)
         let emails = EmailRepository(client: database.client)
-        let handlers = IdentityEventHandlers(templates: try EmailTemplates(), emails: emails, transport: configuration.transport.name)
+        let templates = try EmailTemplates()
+        let handlers = IdentityEventHandlers(templates: templates, emails: emails, transport: configuration.transport.name)
+        let orders = OrderEventHandlers(templates: templates, emails: emails, contacts: IdentityClient(environment.connection(to: .identity)),
+                                        transport: configuration.transport.name)
         NotificationsController(emails: emails).addRoutes(to: router)
         if configuration.common.mode.isDevelopment { MailboxController(emails: emails).addRoutes(to: router) }
         let send = SendEmailJob(emails: emails, transport: configuration.transport, from: configuration.from)
-        return ServiceParts(router: router, subscriptions: handlers.subscriptions, jobs: [send.registration])
+        return ServiceParts(router: router, subscriptions: handlers.subscriptions + orders.subscriptions, jobs: [send.registration])
     }
 }

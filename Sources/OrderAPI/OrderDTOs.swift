@@ -349,12 +349,15 @@ public struct OrderEventData: Codable, Sendable, Equatable {
     public var promotionCode: String?
     /// Why, for `order.cancelled`.
     public var reason: String?
+    /// Whether its payment had been captured (a cancelled paid order is refunded).
+    public var wasPaid: Bool
     /// When it happened.
     public var at: Date
 
     /// Creates the value.
     public init(orderId: UUID, number: String, customerId: UUID, status: OrderStatus, lines: [OrderEventLine], subtotal: Money, discount: Money,
-                shipping: Money, total: Money, promotionCode: String?, reason: String?, at: Date) {
+                shipping: Money, total: Money, promotionCode: String?, reason: String?, wasPaid: Bool = false, at: Date) {
+        self.wasPaid = wasPaid
         self.orderId = orderId
         self.number = number
         self.customerId = customerId
@@ -378,16 +381,19 @@ public struct FulfilmentShipped: Codable, Sendable, Equatable {
     public var shopId: UUID
     public var carrier: String
     public var trackingNumber: String
+    /// The lines of this shop's part.
+    public var lines: [OrderEventLine]
     public var at: Date
 
     /// Creates the value.
-    public init(orderId: UUID, number: String, customerId: UUID, shopId: UUID, carrier: String, trackingNumber: String, at: Date) {
+    public init(orderId: UUID, number: String, customerId: UUID, shopId: UUID, carrier: String, trackingNumber: String, lines: [OrderEventLine], at: Date) {
         self.orderId = orderId
         self.number = number
         self.customerId = customerId
         self.shopId = shopId
         self.carrier = carrier
         self.trackingNumber = trackingNumber
+        self.lines = lines
         self.at = at
     }
 }

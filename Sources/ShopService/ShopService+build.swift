@@ -2,6 +2,7 @@ import CatalogAPI
 import Foundation
 import Hummingbird
 import Logging
+import OrderAPI
 import PlexusKit
 import PostgresNIO
 import ShopAPI
@@ -13,6 +14,7 @@ public enum ShopService: PlexusService {
         get throws { try MigrationSet.service("shop", bundle: .module) }
     }
     public static let publishes = ShopEvent.all
+    public static let consumes = [OrderEvent.paid.descriptor, OrderEvent.cancelled.descriptor]
     public static let callees = [ServiceName.catalog]
     public static let summary = "Seller shops, shop pages and sales reports."
     public static let endpoints = ShopEndpoints.all
@@ -31,6 +33,6 @@ public enum ShopService: PlexusService {
         ShopsController(shops: shops, sales: SalesRepository(client: database.client, currency: configuration.currency), catalog: catalog)
             .addRoutes(to: router)
         InternalShopsController(shops: shops).addRoutes(to: router)
-        return ServiceParts(router: router)
+        return ServiceParts(router: router, subscriptions: SalesRepository.subscriptions)
     }
 }

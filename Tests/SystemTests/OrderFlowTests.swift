@@ -3,6 +3,7 @@ import CartAPI
 import CatalogAPI
 import Foundation
 import IdentityAPI
+import NotificationAPI
 import NIOCore
 import NIOHTTP1
 import OrderAPI
@@ -83,6 +84,15 @@ extension RunningSystems {
                 let payments = try await api.decode(Page<PaymentDTO>.self, api.get("/api/v1/admin/payments?limit=100", token: admin)).items
                 return payments.first { $0.id == payment.id }?.events?.contains { $0.type == "payment.succeeded" } == true
             })
+            // the sale reaches the seller's report and the catalogue's best sellers
+            #expect(try await api.until {
+                let report = try await api.decode(SalesReportDTO.self, api.get("/api/v1/shops/me/sales", token: seller))
+                return report.units == 2 && report.orders == 1 && report.topProducts.first?.productId == mine.productId
+            }, "the seller's sales report did not fill")
+            #expect(try await api.until(timeout: .seconds(70)) {
+                let best = try await api.decode(ProductListDTO.self, api.get("/api/v1/products?sort=bestSelling&limit=2")).items.map(\.id)
+                return best == [mine.productId, theirs.productId]
+            }, "bestSelling does not reflect the sale")
             let history = try await api.order(order.id, customer).history
             #expect(history.filter { $0.status == .paid }.count == 1 && history.first?.status == .pendingPayment)
 
@@ -193,6 +203,15 @@ extension RunningSystems {
             #expect(afterHooks.status == .refunded && afterHooks.refundedAmount == total, "a replayed success must not capture again")
             #expect(try await api.order(third.order.id, customer).history.filter { $0.status == .paid }.count == 1)
 
+            // the customer's e-mails: one confirmation per paid order (a refund sends none), one per
+            // shipment with its tracking link, the declined payment, and each cancellation
+            #expect(try await api.until {
+                let mails = try await api.decode(Page<NotificationDTO>.self, api.get("/api/v1/notifications?limit=100", token: customer)).items
+                func count(_ template: String, _ number: String) -> Int { mails.filter { $0.template == template && $0.subject.contains(number) }.count }
+                return count("order_confirmation", order.number) == 1 && count("order_shipped", order.number) == 2
+                    && count("order_confirmation", second.order.number) == 1 && count("order_cancelled", second.order.number) == 1
+                    && count("order_cancelled", unpaid.order.number) == 1 && mails.contains { $0.template == "payment_failed" }
+            }, "the order e-mails did not all arrive")
             #expect(!system.output.contains("request failed"), "a server error was logged")
         }
 

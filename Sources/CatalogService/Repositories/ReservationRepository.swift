@@ -101,6 +101,15 @@ struct ReservationRepository: Sendable {
         var changed = Set<UUID>()
         for try await product in products.decode(UUID.self) { changed.insert(product) }
         try await connection.query("UPDATE reservations SET status = \(target.rawValue), updated_at = now() WHERE order_id = \(orderID)", logger: logger)
+        if target == .committed || target == .returned {
+            // the `bestSelling` order: units sold per product, less what came back
+            let sign = target == .committed ? 1 : -1
+            try await connection.query("""
+                UPDATE products p SET sold_count = greatest(p.sold_count + \(sign) * s.units, 0)
+                FROM (SELECT product_id, sum(quantity)::bigint AS units FROM reservation_lines WHERE order_id = \(orderID) GROUP BY product_id) s
+                WHERE p.id = s.product_id
+                """, logger: logger)
+        }
         for product in changed { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
         return try await load(orderID, connection, logger: logger)
     }

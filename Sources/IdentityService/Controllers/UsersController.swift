@@ -46,6 +46,10 @@ struct UsersController: Sendable {
             }
             return Response.empty()
         }
+        router.on(IdentityEndpoints.contact) { _, context in
+            guard let user = try await identity.users.find(id: try context.uuidParameter("userId"), logger: context.logger) else { throw ProblemError.notFound() }
+            return try Response.json(UserContact(userId: user.id, email: user.email, name: user.name))
+        }
         router.on(IdentityEndpoints.userAddress) { _, context in
             guard let address = try await identity.addresses.find(userID: try context.uuidParameter("userId"), id: try context.uuidParameter("id"),
                                                                   logger: context.logger) else { throw ProblemError.notFound() }

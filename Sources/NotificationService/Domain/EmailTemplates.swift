@@ -7,12 +7,22 @@ struct EmailTemplates: Sendable {
         case verification
         case passwordReset = "password_reset"
         case passwordChanged = "password_changed"
+        case orderConfirmation = "order_confirmation"
+        case orderShipped = "order_shipped"
+        case orderCancelled = "order_cancelled"
+        case paymentFailed = "payment_failed"
 
-        var subject: String {
-            switch self {
+        /// The subject line (an order's number where there is one).
+        func subject(_ values: [String: Any]) -> String {
+            let number = values["number"] as? String ?? ""
+            return switch self {
             case .verification: "Confirm your e-mail address"
             case .passwordReset: "Reset your Plexus password"
             case .passwordChanged: "Your Plexus password was changed"
+            case .orderConfirmation: "Your order \(number) is confirmed"
+            case .orderShipped: "Your order \(number) has shipped"
+            case .orderCancelled: "Your order \(number) was cancelled"
+            case .paymentFailed: "Your payment did not go through"
             }
         }
     }
@@ -38,12 +48,13 @@ struct EmailTemplates: Sendable {
         self.templates = templates
     }
 
-    /// Renders `kind` with `values`. HTML escapes values; the text part uses triple braces.
-    func render(_ kind: Kind, _ values: [String: String]) throws -> Rendered {
+    /// Renders `kind` with `values` (strings, and arrays of string dictionaries for lists). HTML
+    /// escapes values; the text part uses triple braces.
+    func render(_ kind: Kind, _ values: [String: Any]) throws -> Rendered {
         guard let text = templates["\(kind.rawValue).text"], let html = templates["\(kind.rawValue).html"] else {
             throw TemplateError.missing(kind.rawValue)
         }
-        return Rendered(subject: kind.subject, text: text.render(values), html: html.render(values))
+        return Rendered(subject: kind.subject(values), text: text.render(values), html: html.render(values))
     }
 
     enum TemplateError: Error {

@@ -112,6 +112,6 @@ struct OrderRecord: Sendable {
                                                  netTotal: money(line.lineTotal.amount - line.discount.amount))
                        },
                        subtotal: money(subtotal), discount: money(discount), shipping: money(shipping), total: money(total),
-                       promotionCode: promotionCode, reason: reason, at: Date())
+                       promotionCode: promotionCode, reason: reason, wasPaid: captured > 0, at: Date())
     }
 }

@@ -285,7 +285,8 @@ struct OrderRepository: Sendable {
         case .ship(let shop):
             _ = try await outbox.publish(OrderEvent.fulfilmentShipped, FulfilmentShipped(
                 orderId: orderID, number: updated.number, customerId: updated.customerID, shopId: shop, carrier: change.shipment?.carrier ?? "",
-                trackingNumber: change.shipment?.tracking ?? "", at: Date()), on: connection, logger: logger)
+                trackingNumber: change.shipment?.tracking ?? "", lines: updated.event().lines.filter { $0.shopId == shop }, at: Date()),
+                on: connection, logger: logger)
         case .deliver:
             if next.status == .delivered { _ = try await outbox.publish(OrderEvent.delivered, updated.event(), on: connection, logger: logger) }
         case .refundCompleted: break

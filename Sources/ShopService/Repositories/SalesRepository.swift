@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import OrderAPI
 import PlexusKit
 import PostgresNIO
 import ShopAPI
@@ -35,5 +36,25 @@ struct SalesRepository: Sendable {
         return SalesReportDTO(from: SalesPeriod.format(period.from), to: SalesPeriod.format(period.to),
                               revenue: Money(amount: days.reduce(0) { $0 + $1.revenue.amount }, currency: currency),
                               orders: days.reduce(0) { $0 + $1.orders }, units: days.reduce(0) { $0 + $1.units }, days: days, topProducts: top)
+    }
+
+    /// The projection: a paid order's lines become sales of their shops; a paid order that is
+    /// cancelled (and refunded) is no sale any more.
+    static var subscriptions: [EventSubscription] {
+        [
+            .on(OrderEvent.paid) { event, connection, logger in
+                for line in event.data.lines {
+                    try await connection.query("""
+                        INSERT INTO sales_lines (order_id, variant_id, shop_id, product_id, product_name, quantity, revenue, currency, paid_at)
+                        VALUES (\(event.data.orderId), \(line.variantId), \(line.shopId), \(line.productId), \(line.productName), \(line.quantity),
+                                \(line.netTotal.amount), \(line.netTotal.currency), \(event.data.at))
+                        ON CONFLICT (order_id, variant_id) DO NOTHING
+                        """, logger: logger)
+                }
+            },
+            .on(OrderEvent.cancelled) { event, connection, logger in
+                try await connection.query("DELETE FROM sales_lines WHERE order_id = \(event.data.orderId)", logger: logger)
+            },
+        ]
     }
 }
