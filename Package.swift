@@ -114,6 +114,7 @@ targets += [
             "PlexusKit",
             "PlexusRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         swiftSettings: swiftSettings
     ),

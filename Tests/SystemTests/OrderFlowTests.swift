@@ -212,6 +212,18 @@ extension RunningSystems {
                     && count("order_confirmation", second.order.number) == 1 && count("order_cancelled", second.order.number) == 1
                     && count("order_cancelled", unpaid.order.number) == 1 && mails.contains { $0.template == "payment_failed" }
             }, "the order e-mails did not all arrive")
+
+            // the books balance across services; a corrupted row is reported and fails the audit
+            let audited = LockedBox("")
+            #expect(try await api.until(timeout: .seconds(30)) {
+                let (status, output) = try system.audit()
+                audited.value = output
+                return status == 0 && output.contains("audit clean")
+            }, "plexus audit: \(audited.value)")
+            try await system.execute("UPDATE variants SET reserved = reserved + 1, on_hand = on_hand + 1 WHERE id = '\(mine.id)'", on: .catalog)
+            try await system.execute("UPDATE promotions SET usage_count = usage_count + 5 WHERE code = 'WELCOME10'", on: .promotion)
+            let dirty = try system.audit()
+            #expect(dirty.status == 1 && dirty.output.contains("holds add up to") && dirty.output.contains("WELCOME10 counts"), "\(dirty.output)")
             #expect(!system.output.contains("request failed"), "a server error was logged")
         }
 
@@ -272,6 +284,12 @@ extension RunningSystems {
             let ids = Set(same.filter { $0.status == 201 }.compactMap { try? api.decode(CheckoutResult.self, $0).order.id })
             #expect(ids.count == 1 && same.allSatisfy { $0.status == 201 || $0.status == 409 }, "\(same.map(\.text))")
             #expect(try await api.until { try await api.available(spare.id, product: spare.productId) == spareBefore - 2 })
+            let audited = LockedBox("")
+            #expect(try await api.until(timeout: .seconds(30)) {
+                let (status, output) = try system.audit()
+                audited.value = output
+                return status == 0
+            }, "plexus audit: \(audited.value)")
             #expect(!system.output.contains("request failed"), "a server error was logged")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PlexusKit
+import PostgresNIO
 import PlexusKitTesting
 import PlexusRegistry
 import Testing
@@ -73,14 +74,44 @@ final class RunningSystem: Sendable {
     /// Terminates every connection the services hold to `services`' databases, as a failover or a
     /// database restart does.
     func terminateBackends(of services: [ServiceName]) async throws {
-        let password = try String(contentsOf: data.appendingPathComponent("pg/password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let admin = DatabaseURL(host: "127.0.0.1", port: postgresPort, username: "plexus", password: password, database: "postgres", sslMode: "disable")
+        let admin = try databaseURL("postgres")
         let names = services.map(\.databaseName)
         try await admin.makeClient(maxConnections: 1, logger: testLogger()).withRunning { client in
             try await client.query("""
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY(\(names)) AND pid <> pg_backend_pid()
                 """, logger: testLogger())
         }
+    }
+
+    /// The URL of one of its databases, as its owner.
+    func databaseURL(_ database: String) throws -> DatabaseURL {
+        let password = try String(contentsOf: data.appendingPathComponent("pg/password"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return DatabaseURL(host: "127.0.0.1", port: postgresPort, username: "plexus", password: password, database: database, sslMode: "disable")
+    }
+
+    /// Runs SQL on a service's database (a test corrupting a row on purpose).
+    func execute(_ sql: String, on service: ServiceName) async throws {
+        try await databaseURL(service.databaseName).makeClient(maxConnections: 1, logger: testLogger()).withRunning { client in
+            try await client.query(PostgresQuery(unsafeSQL: sql), logger: testLogger())
+        }
+    }
+
+    /// `plexus audit` over this system's databases: its exit status and output.
+    func audit(settle: Int = 0) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["audit", "--settle", String(settle)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PLEXUS_DATABASE_URL"] = try databaseURL("plexus").urlString
+        environment["PLEXUS_LOG_LEVEL"] = "error"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
     /// Everything the system logged so far.
