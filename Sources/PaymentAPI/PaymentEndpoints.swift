@@ -40,6 +40,18 @@ public enum PaymentEndpoints {
     public static let adminList = Endpoint<NoBody, Page<PaymentDTO>>("adminListPayments", .GET, "/api/v1/admin/payments", access: .roles([.admin]),
         summary: "Every payment, newest first, with its provider events.", query: listQuery)
 
+    static let linkQuery = [QueryParameter("expires", .integer, "When the link stops working (Unix seconds)."),
+                            QueryParameter("sig", .string(), "The link's signature.")]
+    static let pageProblems = [ProblemCase(403, "invalid_link", "The link is not valid or has expired.")]
+    public static let payPage = Endpoint<NoBody, TextBody>("hostedPaymentPage", .GET, "/pay/{paymentId}", access: .anyone,
+        summary: "The sandbox's hosted payment page (like Stripe Checkout): a card form for the payment of the signed link (`payUrl`).",
+        query: linkQuery, problems: pageProblems, outputType: .html)
+    public static let payForm = Endpoint<FormFields, TextBody>("hostedPaymentForm", .POST, "/pay/{paymentId}", access: .anyone,
+        summary: "The hosted page's form post: confirms with the card; on success the page sends the customer to the checkout's `returnUrl`.",
+        problems: pageProblems + [ProblemCase(402, "card_declined", "The card was declined."),
+                                  ProblemCase(409, "payment_not_confirmable", "Already paid or cancelled.")],
+        bodyType: .form, outputType: .html, strictLimit: true)
+
     public static let open = Endpoint<OpenPaymentRequest, PaymentDTO>("openPayment", .POST, "/internal/payments", access: .services([.order]),
         summary: "Open the payment of an order (the same order again returns it).", status: 201)
     public static let forOrder = Endpoint<NoBody, PaymentDTO>("getOrderPayment", .GET, "/internal/payments/orders/{orderId}", access: .services([.order]),
@@ -47,7 +59,8 @@ public enum PaymentEndpoints {
 
     /// Every endpoint the payment service serves.
     public static let all: [EndpointDescription] = [
-        get.description, confirm.description, webhook.description, refund.description, adminList.description, open.description, forOrder.description,
+        get.description, confirm.description, webhook.description, refund.description, adminList.description, payPage.description, payForm.description,
+        open.description, forOrder.description,
     ]
 }
 

@@ -34,7 +34,8 @@ public enum PaymentService: PlexusService {
                                       processingDelay: .seconds(2))
         let provider: any PaymentProvider = sandbox
         let payments = PaymentRepository(client: database.client, outbox: environment.outbox, provider: provider)
-        PaymentsController(payments: payments, provider: provider).addRoutes(to: router)
+        PaymentsController(payments: payments, provider: provider,
+                           links: PaymentLinks(secret: configuration.webhookSecret, publicURL: configuration.common.publicURL)).addRoutes(to: router)
 
         let cancelled = EventSubscription.on(OrderEvent.cancelled) { event, connection, logger in
             try await payments.orderCancelled(event.data.orderId, on: connection, logger: logger)

@@ -44,4 +44,30 @@ public struct Money: Codable, Hashable, Sendable, CustomStringConvertible {
 
     /// `1999 USD`.
     public var description: String { "\(amount) \(currency)" }
+
+    /// Digits after the decimal point in `currency` (ISO 4217: 0 for JPY, KRW…, 3 for BHD, KWD…, 2 otherwise).
+    public static func exponent(of currency: String) -> Int {
+        switch currency {
+        case "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF": 0
+        case "BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD": 3
+        default: 2
+        }
+    }
+
+    /// For people: `USD 1,234.50`, `JPY 1,500`.
+    public var displayString: String {
+        let exponent = Money.exponent(of: currency)
+        var divisor = 1
+        for _ in 0..<exponent { divisor *= 10 }
+        let whole = String(abs(amount) / divisor)
+        var grouped = ""
+        for (index, digit) in whole.enumerated() {
+            if index > 0 && (whole.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        let sign = amount < 0 ? "−" : ""
+        guard exponent > 0 else { return "\(currency) \(sign)\(grouped)" }
+        let fraction = String(abs(amount) % divisor)
+        return "\(currency) \(sign)\(grouped).\(String(repeating: "0", count: exponent - fraction.count))\(fraction)"
+    }
 }

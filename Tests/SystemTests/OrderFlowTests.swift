@@ -158,6 +158,31 @@ extension RunningSystems {
             }
             #expect(concurrent.filter { $0 == 201 }.count == 1 && concurrent.filter { $0 == 422 }.count == 4, "\(concurrent)")
 
+            // the hosted payment page: a signed link, a declined card, then a good one and back to the shop
+            let hosted = try api.decode(CheckoutResult.self, try await api.post("/api/v1/orders/checkout",
+                CheckoutRequest(shippingAddress: Self.address, items: [CheckoutItem(variantId: theirs.id, quantity: 1)], returnUrl: "https://shop.example/thanks"),
+                token: customer, headers: ["Idempotency-Key": "hosted-1"]))
+            let payURL = try #require(hosted.payment?.payUrl)
+            let link = try #require(URLComponents(string: payURL))
+            #expect(payURL.hasPrefix(system.gateway.replacingOccurrences(of: "127.0.0.1", with: "localhost")))
+            let pagePath = link.path + "?" + (link.percentEncodedQuery ?? "")
+            let form = try await api.get(pagePath)
+            #expect(form.status == 200 && form.text.contains("Pay for your order") && form.text.contains(hosted.order.total.displayString))
+            let linkFields = Dictionary(uniqueKeysWithValues: (link.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            let nonce = try #require(form.text.range(of: #"name="nonce" value="([0-9a-f-]+)""#, options: .regularExpression).map { String(form.text[$0]).components(separatedBy: "\"")[3] })
+            #expect(try await api.get(link.path + "?expires=\(linkFields["expires"]!)&sig=00\(linkFields["sig"]!.dropFirst(2))").status == 403)
+            var card = linkFields.merging(["number": "4000 0000 0000 0002", "expMonth": "12", "expYear": "2040", "cvc": "123", "nonce": nonce]) { $1 }
+            let declinedPage = try await api.form(link.path, card)
+            #expect(declinedPage.status == 402 && declinedPage.text.contains("declined"), "\(declinedPage.text)")
+            card["number"] = "4242 4242 4242 4242"
+            card["nonce"] = UUID().uuidString
+            let paidPage = try await api.form(link.path, card)
+            #expect(paidPage.status == 200 && paidPage.text.contains("https://shop.example/thanks?payment=\(hosted.payment!.id.uuidString.lowercased())&amp;status=succeeded"),
+                    "\(paidPage.text)")
+            #expect(try await api.until { try await api.order(hosted.order.id, customer).status == .paid })
+            let resubmitted = try await api.form(link.path, card)
+            #expect(resubmitted.text.contains("Payment received"), "a second submission does not pay twice: \(resubmitted.status) \(resubmitted.text)")
+
             // an unpaid order is cancelled when its window ends; its payment can no longer be confirmed
             let unpaid = try api.decode(CheckoutResult.self, try await api.post("/api/v1/orders/checkout",
                 CheckoutRequest(shippingAddress: Self.address, items: [CheckoutItem(variantId: mine.id, quantity: 1)]), token: customer,
@@ -313,11 +338,17 @@ struct API: Sendable {
         return RunningSystem.Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
     }
 
+    func form(_ path: String, _ fields: [String: String]) async throws -> RunningSystem.Reply {
+        let allowed = CharacterSet.alphanumerics.union(["-", "_", ".", "~"])
+        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+        return try await raw(path, Data(body.utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+    }
+
     func raw(_ path: String, _ body: Data, headers: [String: String]) async throws -> RunningSystem.Reply {
         var request = HTTPClientRequest(url: gateway + path)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.headers.add(name: "Content-Type", value: "application/json")
+        if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
         return RunningSystem.Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))

@@ -49,12 +49,5 @@ struct PagesController: Sendable {
         }
     }
 
-    static func page(_ title: String, _ body: String) -> String {
-        """
-        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(htmlEscape(title)) · Plexus</title>
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{padding:.5rem 1rem}input{margin:.5rem 0;padding:.4rem}</style>
-        </head><body><h1>\(htmlEscape(title))</h1>\(body)</body></html>
-        """
-    }
+    static func page(_ title: String, _ body: String) -> String { HTMLPage.render(title, body) }
 }

@@ -62,20 +62,7 @@ struct OrderEventHandlers: Sendable {
         ]
     }
 
-    /// `USD 1,234.50`: minor units in the currency's exponent (0 for JPY and KRW, 3 for BHD, KWD, OMR, 2 otherwise).
-    static func format(_ money: Money) -> String {
-        let exponent = ["JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3][money.currency] ?? 2
-        let formatter = NumberFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.numberStyle = .decimal
-        formatter.usesGroupingSeparator = true
-        formatter.groupingSeparator = ","
-        formatter.minimumFractionDigits = exponent
-        formatter.maximumFractionDigits = exponent
-        let divisor = pow(10, Double(exponent))
-        let value = NSDecimalNumber(decimal: Decimal(money.amount) / Decimal(divisor))
-        return "\(money.currency) \(formatter.string(from: value) ?? String(money.amount))"
-    }
+    static func format(_ money: Money) -> String { money.displayString }
 
     /// A public tracking page for the big carriers.
     static func trackingURL(carrier: String, number: String) -> String? {

@@ -8,13 +8,33 @@ import PlexusKit
 struct PaymentsController: Sendable {
     let payments: PaymentRepository
     let provider: any PaymentProvider
+    let links: PaymentLinks
+
+    /// Confirms payment `id` of `customer` with the provider and applies the outcome (the API route
+    /// and the hosted page share it). A decline is returned as the outcome, not thrown.
+    func confirm(_ id: UUID, customer: UUID, method: PaymentMethodInput, key: String, logger: Logger) async throws -> (PaymentRecord, ProviderOutcome) {
+        let (payment, previous) = try await payments.beginConfirm(id, customerID: customer, logger: logger)
+        let outcome: ProviderOutcome
+        do {
+            outcome = try await provider.confirm(reference: payment.reference ?? "", method: method, idempotencyKey: "\(id.uuidString):\(key)", logger: logger)
+        } catch let problem as ProblemError where problem.status.code < 500 {
+            try await payments.revert(id, to: previous, logger: logger)
+            throw problem
+        } catch {
+            // The provider may or may not have charged: the webhook or the reconciliation job settles it.
+            logger.warning("provider confirmation failed", metadata: ["payment": .string(id.uuidString), "error": .string("\(error)")])
+            throw ProblemError.unavailable("The payment provider did not answer; the payment settles when it does. Check it again shortly.",
+                                           code: "provider_unavailable", retryAfter: 5)
+        }
+        return (try await payments.settle(id, outcome, fromConfirmation: true, logger: logger), outcome)
+    }
 
     func addRoutes(to router: EndpointRouter) {
         router.on(PaymentEndpoints.get) { _, context in
             let principal = try context.requireUser()
             guard let payment = try await payments.find(try context.uuidParameter("id"), logger: context.logger),
                   payment.customerID == principal.userID || principal.roles.contains(.admin) else { throw ProblemError.notFound() }
-            return try Response.json(payment.dto(owner: payment.customerID == principal.userID))
+            return try Response.json(payment.dto(owner: payment.customerID == principal.userID, links: links))
         }
         router.on(PaymentEndpoints.confirm) { request, context in
             let customer = try context.requireUserID()
@@ -22,26 +42,12 @@ struct PaymentsController: Sendable {
                 throw ProblemError.badRequest("idempotency_key_required", "A confirmation requires an Idempotency-Key header.")
             }
             let body = try await request.decodeBody(ConfirmPaymentRequest.self, context: context)
-            let id = try context.uuidParameter("id")
-            let (payment, previous) = try await payments.beginConfirm(id, customerID: customer, logger: context.logger)
-            let outcome: ProviderOutcome
-            do {
-                outcome = try await provider.confirm(reference: payment.reference ?? "", method: body.paymentMethod, idempotencyKey: "\(id.uuidString):\(key)",
-                                                     logger: context.logger)
-            } catch let problem as ProblemError where problem.status.code < 500 {
-                try await payments.revert(id, to: previous, logger: context.logger)
-                throw problem
-            } catch {
-                // The provider may or may not have charged: the webhook or the reconciliation job settles it.
-                context.logger.warning("provider confirmation failed", metadata: ["payment": .string(id.uuidString), "error": .string("\(error)")])
-                throw ProblemError.unavailable("The payment provider did not answer; the payment settles when it does. Check it again shortly.",
-                                               code: "provider_unavailable", retryAfter: 5)
-            }
-            let settled = try await payments.settle(id, outcome, fromConfirmation: true, logger: context.logger)
+            let (settled, outcome) = try await confirm(try context.uuidParameter("id"), customer: customer, method: body.paymentMethod, key: key,
+                                                       logger: context.logger)
             if case .failed(let failure, _) = outcome {
                 throw ProblemError(.init(code: 402), code: failure.code, detail: failure.message)
             }
-            return try Response.json(settled.dto(owner: true))
+            return try Response.json(settled.dto(owner: true, links: links))
         }
         router.on(PaymentEndpoints.webhook) { request, context in
             guard (try? context.parameters.require("provider")) == provider.name.rawValue else {
@@ -84,12 +90,13 @@ struct PaymentsController: Sendable {
             } catch {
                 throw ProblemError.unavailable("The payment provider cannot be reached.", code: "provider_unavailable", retryAfter: 5)
             }
-            return try Response.json(payment.dto(owner: true), status: .created)
+            return try Response.json(payment.dto(owner: true, links: links), status: .created)
         }
         router.on(PaymentEndpoints.forOrder) { _, context in
             guard let payment = try await payments.find(orderID: try context.uuidParameter("orderId"), logger: context.logger) else { throw ProblemError.notFound() }
-            return try Response.json(payment.dto(owner: true))
+            return try Response.json(payment.dto(owner: true, links: links))
         }
+        HostedPage(controller: self).addRoutes(to: router)
     }
 
     /// Applies one verified provider event; returns what was done.

@@ -54,9 +54,10 @@ struct PaymentRecord: Sendable {
     func money(_ amount: Int) -> Money { Money(amount: amount, currency: self.amount.currency) }
 
     /// The DTO; `owner` adds what only the customer may see.
-    func dto(owner: Bool, events: [ProviderEventDTO]? = nil) -> PaymentDTO {
+    func dto(owner: Bool, links: PaymentLinks? = nil, events: [ProviderEventDTO]? = nil) -> PaymentDTO {
         PaymentDTO(id: id, orderId: orderID, status: status, amount: amount, capturedAmount: money(captured), refundedAmount: money(refunded),
-                   provider: provider, clientSecret: owner ? clientSecret : nil, card: card, failure: failure, events: events,
+                   provider: provider, clientSecret: owner ? clientSecret : nil,
+                   payUrl: owner && status.confirmable && !orderCancelled ? links?.url(for: id) : nil, card: card, failure: failure, events: events,
                    createdAt: createdAt, updatedAt: updatedAt)
     }
 

@@ -51,13 +51,19 @@ public struct DatabaseClient: Sendable {
         }
     }
 
-    /// Runs `body` in a transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when it throws).
+    /// Runs `body` in a transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when it throws, rethrowing what
+    /// `body` threw).
     public func withTransaction<Result: Sendable>(
         logger: Logger, file: String = #file, line: Int = #line,
         _ body: sending @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection { connection in
-            try await connection.withTransaction(logger: logger, file: file, line: line) { connection in try await body(connection) }
+            do {
+                return try await connection.withTransaction(logger: logger, file: file, line: line) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError where error.rollbackError == nil && error.closureError != nil {
+                // Rolled back cleanly: the caller gets its own error back (a refusal stays a refusal).
+                throw error.closureError!
+            }
         }
     }
 

@@ -107,3 +107,16 @@ extension Request {
         return date
     }
 }
+
+/// The small HTML pages services serve themselves (e-mail links, the hosted payment page).
+public enum HTMLPage {
+    /// A complete page with `title` and `body` (HTML; escape what it interpolates).
+    public static func render(_ title: String, _ body: String, head: String = "") -> String {
+        """
+        <!doctype html><html lang="en"><head><meta charset="utf-8"><title>\(htmlEscape(title)) · Plexus</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">\(head)
+        <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{padding:.5rem 1rem}input{margin:.5rem 0;padding:.4rem}</style>
+        </head><body><h1>\(htmlEscape(title))</h1>\(body)</body></html>
+        """
+    }
+}
