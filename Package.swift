@@ -115,6 +115,7 @@ targets += [
             "PlexusRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            "CartAPI", "CatalogAPI", "IdentityAPI", "OrderAPI", "PaymentAPI",
         ],
         swiftSettings: swiftSettings
     ),

@@ -58,6 +58,13 @@ struct Up: AsyncParsableCommand {
                                             .merging([.payment: ["PLEXUS_PAYMENT_WEBHOOK_SECRET": secrets.paymentWebhookSecret]]) { $0.merging($1) { a, _ in a } })
             for service in services { supervisor.start(service) }
             await waitForGateway(port: port(of: .gateway, reader))
+            if demo && reader.string("PLEXUS_DEMO_ORDERS", default: "true") != "false" {
+                do {
+                    demoLines.append(try await DemoOrders(gateway: "http://127.0.0.1:\(port(of: .gateway, reader))").place())
+                } catch {
+                    say("demo orders not placed: \(error)")
+                }
+            }
             printBanner(demoLines, reader: reader)
             await ShutdownSignal.wait()
             say("stopping…")

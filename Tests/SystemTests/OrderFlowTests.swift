@@ -22,7 +22,7 @@ extension RunningSystems {
         static let address = ShippingAddress(name: "Ada Buyer", line1: "1 Main Street", city: "Springfield", postalCode: "12345", country: "us")
 
         @Test func checkoutPayShipDeliverCancelRefundExpire() async throws {
-            let system = try await RunningSystem(settings: ["PLEXUS_ORDER_PAYMENT_WINDOW_SECONDS": "20"])
+            let system = try await RunningSystem(settings: ["PLEXUS_ORDER_PAYMENT_WINDOW_SECONDS": "20", "PLEXUS_DEMO_ORDERS": "false"])
             defer { system.stop() }
             let api = API(gateway: system.gateway)
             let customer = try await api.login("customer@plexus.local", "plexus-customer-2026")
@@ -253,7 +253,7 @@ extension RunningSystems {
         }
 
         @Test func racesForTheLastUnitAndForOneCart() async throws {
-            let system = try await RunningSystem()
+            let system = try await RunningSystem(settings: ["PLEXUS_DEMO_ORDERS": "false"])
             defer { system.stop() }
             let api = API(gateway: system.gateway)
             let customer = try await api.login("customer@plexus.local", "plexus-customer-2026")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CartAPI
 import CatalogAPI
 import Foundation
+import OrderAPI
 import IdentityAPI
 import NIOCore
 import PlexusKit
@@ -134,6 +135,23 @@ extension RunningSystems {
                 return viaGateway.status == 401 && direct.status == 401 && String(buffer: direct.body).contains("token_revoked")
             }
             #expect(revoked, "the revoked token still works")
+
+            // `up --demo` placed the demo customer's orders through the gateway, in five states, and the books balance
+            let customer = try JSON.decoder.decode(TokenPair.self, from: Data(buffer: try await post(gateway + "/api/v1/auth/login",
+                LoginRequest(email: "customer@plexus.local", password: "plexus-customer-2026")).body)).accessToken
+            let statuses = LockedBox([OrderStatus]())
+            let placed = try await eventually(timeout: .seconds(60)) {
+                let page = try JSON.decoder.decode(Page<OrderDTO>.self, from: Data(buffer: try await get(gateway + "/api/v1/orders", token: customer).body))
+                statuses.value = page.items.map(\.status)
+                return Set(statuses.value) == [.delivered, .shipped, .paid, .pendingPayment, .refunded]
+            }
+            #expect(placed, "demo orders: \(statuses.value)")
+            let audited = LockedBox("")
+            #expect(try await eventually(timeout: .seconds(30)) {
+                let (status, output) = try system.audit()
+                audited.value = output
+                return status == 0
+            }, "plexus audit: \(audited.value)")
 
             // Ctrl-C stops everything cleanly
             kill(up.processIdentifier, SIGINT)
