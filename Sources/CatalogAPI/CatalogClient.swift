@@ -40,10 +40,6 @@ public struct CatalogClient: CatalogReading, VariantQuoting {
 
     /// Gives an order's held stock back; `nil` when nothing was reserved for it.
     public func release(orderID: UUID, logger: Logger) async throws -> ReservationDTO? {
-        do {
-            return try await transport.call(CatalogEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
-        } catch let problem as RemoteProblem where problem.status == 404 {
-            return nil
-        }
+        try await transport.callIfFound(CatalogEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
     }
 }

@@ -128,18 +128,10 @@ public struct IdentityClient: AddressLookup, ContactLookup {
     }
 
     public func contact(userID: UUID, logger: Logger) async throws -> UserContact? {
-        do {
-            return try await transport.call(IdentityEndpoints.contact, path: ["userId": userID.uuidString], logger: logger)
-        } catch let problem as RemoteProblem where problem.status == 404 {
-            return nil
-        }
+        try await transport.callIfFound(IdentityEndpoints.contact, path: ["userId": userID.uuidString], logger: logger)
     }
 
     public func address(userID: UUID, id: UUID, logger: Logger) async throws -> AddressDTO? {
-        do {
-            return try await transport.call(IdentityEndpoints.userAddress, path: ["userId": userID.uuidString, "id": id.uuidString], logger: logger)
-        } catch let problem as RemoteProblem where problem.status == 404 {
-            return nil
-        }
+        try await transport.callIfFound(IdentityEndpoints.userAddress, path: ["userId": userID.uuidString, "id": id.uuidString], logger: logger)
     }
 }

@@ -47,6 +47,18 @@ extension EndpointTransport {
         return try JSON.decoder.decode(Output.self, from: answer.body)
     }
 
+    /// The same as ``call(_:path:query:body:deadline:logger:)``, with `nil` for a 404 (no such resource).
+    public func callIfFound<Body: Encodable, Output>(
+        _ endpoint: Endpoint<Body, Output>, path parameters: [String: String] = [:], query: [String: String] = [:], body: Body? = nil,
+        deadline: Duration = .seconds(5), logger: Logger
+    ) async throws -> Output? {
+        do {
+            return try await call(endpoint, path: parameters, query: query, body: body, deadline: deadline, logger: logger)
+        } catch let problem as RemoteProblem where problem.status == 404 {
+            return nil
+        }
+    }
+
     static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", ".", "~"])) ?? ""
     }

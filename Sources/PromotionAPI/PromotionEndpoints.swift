@@ -95,10 +95,6 @@ public struct PromotionClient: PromotionEvaluating {
 
     /// Gives back the use an order made; `nil` when it made none.
     public func release(orderID: UUID, logger: Logger) async throws -> RedemptionDTO? {
-        do {
-            return try await transport.call(PromotionEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
-        } catch let problem as RemoteProblem where problem.status == 404 {
-            return nil
-        }
+        try await transport.callIfFound(PromotionEndpoints.release, path: ["orderId": orderID.uuidString], logger: logger)
     }
 }

@@ -239,17 +239,49 @@ extension RunningSystems {
             }, "the order e-mails did not all arrive")
 
             // the books balance across services; a corrupted row is reported and fails the audit
-            let audited = LockedBox("")
-            #expect(try await api.until(timeout: .seconds(30)) {
-                let (status, output) = try system.audit()
-                audited.value = output
-                return status == 0 && output.contains("audit clean")
-            }, "plexus audit: \(audited.value)")
+            let audit = try await system.auditUntilClean()
+            #expect(audit.clean, "plexus audit: \(audit.output)")
             try await system.execute("UPDATE variants SET reserved = reserved + 1, on_hand = on_hand + 1 WHERE id = '\(mine.id)'", on: .catalog)
             try await system.execute("UPDATE promotions SET usage_count = usage_count + 5 WHERE code = 'WELCOME10'", on: .promotion)
             let dirty = try system.audit()
             #expect(dirty.status == 1 && dirty.output.contains("holds add up to") && dirty.output.contains("WELCOME10 counts"), "\(dirty.output)")
             #expect(!system.output.contains("request failed"), "a server error was logged")
+        }
+
+        @Test func anOrderPlacedWhileThePaymentServiceIsFrozenIsPaidWhenItReturns() async throws {
+            let system = try await RunningSystem(settings: ["PLEXUS_DEMO_ORDERS": "false"])
+            defer { system.stop() }
+            let api = API(gateway: system.gateway)
+            let customer = try await api.login("customer@plexus.local", "plexus-customer-2026")
+            let shops = try await api.decode(Page<ShopDTO>.self, api.get("/api/v1/shops?limit=100")).items
+            let variant = try await api.variant(ofShop: try #require(shops.first).id)
+            let before = try await api.available(variant.id, product: variant.productId)
+
+            // the payment service stops answering (a hang, worse than a crash): the order is still placed and its stock held
+            let payment = try #require(system.pid(of: .payment), "the payment service's process")
+            kill(payment, SIGSTOP)
+            let placed = try await api.post("/api/v1/orders/checkout",
+                                             CheckoutRequest(shippingAddress: Self.address, items: [CheckoutItem(variantId: variant.id, quantity: 1)]),
+                                             token: customer, headers: ["Idempotency-Key": "frozen-1"], timeout: .seconds(60))
+            kill(payment, SIGCONT)
+            #expect(placed.status == 201, "\(placed.text)")
+            let result = try api.decode(CheckoutResult.self, placed)
+            #expect(result.payment == nil && result.order.status == .pendingPayment && result.order.paymentId == nil)
+            #expect(try await api.until { try await api.available(variant.id, product: variant.productId) == before - 1 })
+
+            // back: the resume job opens its payment, and it is paid as any other
+            let opened = LockedBox(UUID?.none)
+            #expect(try await api.until(timeout: .seconds(60)) {
+                opened.value = try await api.order(result.order.id, customer).paymentId
+                return opened.value != nil
+            }, "the payment was not opened after the service returned")
+            let paymentID = try #require(opened.value)
+            let paid = try await api.post("/api/v1/payments/\(paymentID)/confirm", ConfirmPaymentRequest(paymentMethod: .card("4242424242424242")),
+                                          token: customer, headers: ["Idempotency-Key": "frozen-pay"])
+            #expect(paid.status == 200, "\(paid.text)")
+            #expect(try await api.until { try await api.order(result.order.id, customer).status == .paid })
+            let audit = try await system.auditUntilClean()
+            #expect(audit.clean, "plexus audit: \(audit.output)")
         }
 
         @Test func racesForTheLastUnitAndForOneCart() async throws {
@@ -309,12 +341,8 @@ extension RunningSystems {
             let ids = Set(same.filter { $0.status == 201 }.compactMap { try? api.decode(CheckoutResult.self, $0).order.id })
             #expect(ids.count == 1 && same.allSatisfy { $0.status == 201 || $0.status == 409 }, "\(same.map(\.text))")
             #expect(try await api.until { try await api.available(spare.id, product: spare.productId) == spareBefore - 2 })
-            let audited = LockedBox("")
-            #expect(try await api.until(timeout: .seconds(30)) {
-                let (status, output) = try system.audit()
-                audited.value = output
-                return status == 0
-            }, "plexus audit: \(audited.value)")
+            let audit = try await system.auditUntilClean()
+            #expect(audit.clean, "plexus audit: \(audit.output)")
             #expect(!system.output.contains("request failed"), "a server error was logged")
         }
     }

@@ -114,6 +114,34 @@ final class RunningSystem: Sendable {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    /// Runs `plexus audit` until it is clean (events still on their way settle) or `timeout`;
+    /// returns whether it became clean and its last output.
+    func auditUntilClean(timeout: Duration = .seconds(30)) async throws -> (clean: Bool, output: String) {
+        let last = LockedBox("")
+        let clean = try await eventually(timeout: timeout) {
+            let (status, output) = try self.audit()
+            last.value = output
+            return status == 0 && output.contains("audit clean")
+        }
+        return (clean, last.value)
+    }
+
+    /// The process id of one of its services (found by its command line and its port setting).
+    func pid(of service: ServiceName) -> Int32? {
+        guard let port = ports[service],
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for entry in entries {
+            guard let pid = Int32(entry),
+                  let command = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            let arguments = command.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if arguments.count >= 3, arguments[1] == "serve", arguments[2] == service.rawValue,
+               variables.contains(service.environmentPrefix + "PORT=\(port)") { return pid }
+        }
+        return nil
+    }
+
     /// Everything the system logged so far.
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 

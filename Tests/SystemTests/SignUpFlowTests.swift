@@ -146,12 +146,8 @@ extension RunningSystems {
                 return Set(statuses.value) == [.delivered, .shipped, .paid, .pendingPayment, .refunded]
             }
             #expect(placed, "demo orders: \(statuses.value)")
-            let audited = LockedBox("")
-            #expect(try await eventually(timeout: .seconds(30)) {
-                let (status, output) = try system.audit()
-                audited.value = output
-                return status == 0
-            }, "plexus audit: \(audited.value)")
+            let audit = try await system.auditUntilClean()
+            #expect(audit.clean, "plexus audit: \(audit.output)")
 
             // Ctrl-C stops everything cleanly
             kill(up.processIdentifier, SIGINT)

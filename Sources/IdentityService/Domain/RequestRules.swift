@@ -72,16 +72,9 @@ extension AddressRequest: RequestBody {
 }
 
 /// A complete, validated address.
-struct AddressFields: Sendable {
-    var name: String
-    var line1: String
-    var line2: String?
-    var city: String
-    var region: String?
-    var postalCode: String
-    var country: String
-    var phone: String?
+typealias AddressFields = PostalAddress
 
+extension PostalAddress {
     /// Builds the fields from a request, over `base` for a PATCH; throws 422 listing every problem.
     init(_ request: AddressRequest, base: AddressDTO?) throws {
         func pick(_ value: String?, _ fallback: String?) -> String? {
@@ -89,28 +82,11 @@ struct AddressFields: Sendable {
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed.isEmpty ? nil : trimmed
         }
-        name = pick(request.name, base?.name) ?? ""
-        line1 = pick(request.line1, base?.line1) ?? ""
-        line2 = pick(request.line2, base?.line2)
-        city = pick(request.city, base?.city) ?? ""
-        region = pick(request.region, base?.region)
-        postalCode = pick(request.postalCode, base?.postalCode) ?? ""
-        country = (pick(request.country, base?.country) ?? "").uppercased()
-        phone = pick(request.phone, base?.phone)
-        var errors: [FieldError] = []
-        for (field, value) in [("name", name), ("line1", line1), ("city", city), ("postalCode", postalCode)] {
-            if value.isEmpty { errors.append(FieldError(field: field, code: "required", message: "This field is required.")) }
-            if value.storedLength > 200 { errors.append(FieldError(field: field, code: "too_long", message: "Use at most 200 characters.")) }
-        }
-        for (field, value) in [("line2", line2), ("region", region)] where (value?.storedLength ?? 0) > 200 {
-            errors.append(FieldError(field: field, code: "too_long", message: "Use at most 200 characters."))
-        }
-        if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isLetter }) {
-            errors.append(FieldError(field: "country", code: "invalid_country", message: "Use an ISO 3166-1 alpha-2 code such as US."))
-        }
-        if let phone, phone.storedLength > 32 || !phone.allSatisfy({ $0.isNumber || " +-().".contains($0) }) {
-            errors.append(FieldError(field: "phone", code: "invalid_phone", message: "Use digits, spaces and + - ( ) only."))
-        }
+        let (address, errors) = PostalAddress(name: pick(request.name, base?.name) ?? "", line1: pick(request.line1, base?.line1) ?? "",
+                                              line2: pick(request.line2, base?.line2), city: pick(request.city, base?.city) ?? "",
+                                              region: pick(request.region, base?.region), postalCode: pick(request.postalCode, base?.postalCode) ?? "",
+                                              country: pick(request.country, base?.country) ?? "", phone: pick(request.phone, base?.phone)).normalized()
         if !errors.isEmpty { throw ProblemError.validation(errors) }
+        self = address
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 import IdentityAPI
+import Logging
 import OrderAPI
 import PaymentAPI
 import PlexusKit
+import PostgresNIO
 
 /// Turns order and payment events into e-mails to the customer: the confirmation (once, when the
 /// order is paid), each shop's shipment with its tracking link, a cancellation (with the refund),
@@ -17,49 +19,52 @@ struct OrderEventHandlers: Sendable {
         [
             .on(OrderEvent.paid) { event, connection, logger in
                 let order = event.data
-                guard let contact = try await contacts.contact(userID: order.customerId, logger: logger) else { return }
-                let lines: [[String: String]] = order.lines.map {
-                    ["quantity": String($0.quantity), "productName": $0.productName, "amount": Self.format($0.netTotal)]
+                try await mail(.orderConfirmation, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
+                    var values: [String: Any] = ["name": name, "number": order.number, "subtotal": Self.format(order.subtotal),
+                                                 "shipping": Self.format(order.shipping), "total": Self.format(order.total),
+                                                 "lines": order.lines.map { ["quantity": String($0.quantity), "productName": $0.productName,
+                                                                             "amount": Self.format($0.netTotal)] }]
+                    if order.discount.amount > 0 { values["discount"] = Self.format(order.discount) }
+                    if let code = order.promotionCode { values["code"] = code }
+                    return values
                 }
-                var values: [String: Any] = ["name": contact.name, "number": order.number, "lines": lines, "subtotal": Self.format(order.subtotal),
-                                             "shipping": Self.format(order.shipping), "total": Self.format(order.total)]
-                if order.discount.amount > 0 { values["discount"] = Self.format(order.discount) }
-                if let code = order.promotionCode { values["code"] = code }
-                let rendered = try templates.render(.orderConfirmation, values)
-                _ = try await emails.queue(rendered, template: EmailTemplates.Kind.orderConfirmation.rawValue, to: contact.email, userID: contact.userId,
-                                           eventID: event.id, transport: transport, on: connection, logger: logger)
             },
             .on(OrderEvent.fulfilmentShipped) { event, connection, logger in
                 let shipment = event.data
-                guard let contact = try await contacts.contact(userID: shipment.customerId, logger: logger) else { return }
-                var values: [String: Any] = ["name": contact.name, "number": shipment.number, "carrier": shipment.carrier,
-                                             "trackingNumber": shipment.trackingNumber,
-                                             "items": shipment.lines.map { ["quantity": String($0.quantity), "productName": $0.productName] }]
-                if let url = Self.trackingURL(carrier: shipment.carrier, number: shipment.trackingNumber) { values["trackingURL"] = url }
-                let rendered = try templates.render(.orderShipped, values)
-                _ = try await emails.queue(rendered, template: EmailTemplates.Kind.orderShipped.rawValue, to: contact.email, userID: contact.userId,
-                                           eventID: event.id, transport: transport, on: connection, logger: logger)
+                try await mail(.orderShipped, to: shipment.customerId, event: event.id, on: connection, logger: logger) { name in
+                    var values: [String: Any] = ["name": name, "number": shipment.number, "carrier": shipment.carrier,
+                                                 "trackingNumber": shipment.trackingNumber,
+                                                 "items": shipment.lines.map { ["quantity": String($0.quantity), "productName": $0.productName] }]
+                    if let url = Self.trackingURL(carrier: shipment.carrier, number: shipment.trackingNumber) { values["trackingURL"] = url }
+                    return values
+                }
             },
             .on(OrderEvent.cancelled) { event, connection, logger in
                 let order = event.data
-                guard let contact = try await contacts.contact(userID: order.customerId, logger: logger) else { return }
-                var values: [String: Any] = ["name": contact.name, "number": order.number]
-                if order.reason == "payment_window_expired" { values["expired"] = true }
-                // A paid order (it has a `paid` entry before the cancellation) is refunded in full.
-                if order.wasPaid { values["refund"] = Self.format(order.total) }
-                let rendered = try templates.render(.orderCancelled, values)
-                _ = try await emails.queue(rendered, template: EmailTemplates.Kind.orderCancelled.rawValue, to: contact.email, userID: contact.userId,
-                                           eventID: event.id, transport: transport, on: connection, logger: logger)
+                try await mail(.orderCancelled, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
+                    var values: [String: Any] = ["name": name, "number": order.number]
+                    if order.reason == "payment_window_expired" { values["expired"] = true }
+                    if order.wasPaid { values["refund"] = Self.format(order.total) } // a paid order is refunded in full
+                    return values
+                }
             },
             .on(PaymentEvent.failed) { event, connection, logger in
                 let payment = event.data
-                guard let contact = try await contacts.contact(userID: payment.customerId, logger: logger) else { return }
-                let rendered = try templates.render(.paymentFailed, ["name": contact.name, "amount": Self.format(payment.amount),
-                                                                     "reason": payment.failure?.message ?? "the card was declined."])
-                _ = try await emails.queue(rendered, template: EmailTemplates.Kind.paymentFailed.rawValue, to: contact.email, userID: contact.userId,
-                                           eventID: event.id, transport: transport, on: connection, logger: logger)
+                try await mail(.paymentFailed, to: payment.customerId, event: event.id, on: connection, logger: logger) { name in
+                    ["name": name, "amount": Self.format(payment.amount), "reason": payment.failure?.message ?? "the card was declined."]
+                }
             },
         ]
+    }
+
+    /// Queues `kind` to the customer (nothing for a user identity no longer knows), with the values
+    /// `values` makes from their name.
+    func mail(_ kind: EmailTemplates.Kind, to customer: UUID, event: UUID, on connection: PostgresConnection, logger: Logger,
+              _ values: (String) -> [String: Any]) async throws {
+        guard let contact = try await contacts.contact(userID: customer, logger: logger) else { return }
+        let rendered = try templates.render(kind, values(contact.name))
+        _ = try await emails.queue(rendered, template: kind.rawValue, to: contact.email, userID: contact.userId, eventID: event, transport: transport,
+                                   on: connection, logger: logger)
     }
 
     static func format(_ money: Money) -> String { money.displayString }

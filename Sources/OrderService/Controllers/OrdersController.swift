@@ -146,7 +146,7 @@ struct OrdersController: Sendable {
 
     /// The checkout's address: from the caller's address book, or the one given.
     func shippingAddress(_ body: CheckoutRequest, customer: UUID, _ context: PlexusContext) async throws -> ShippingAddress {
-        if let given = body.shippingAddress { return given.normalized().0 }
+        if let given = body.shippingAddress { return given.normalized(fieldPrefix: "shippingAddress.").0 }
         guard let id = body.shippingAddressId else { throw ProblemError.validation([FieldError(field: "shippingAddress", code: "required", message: "Required.")]) }
         let found: AddressDTO?
         do {

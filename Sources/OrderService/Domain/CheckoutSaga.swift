@@ -70,7 +70,10 @@ struct CheckoutSaga: Sendable {
         var payment: PaymentDTO?
         if order.sagaStep == "placed" {
             do {
-                if order.total == 0 {
+                if order.status != OrderStatus.pendingPayment.rawValue {
+                    // cancelled (or expired) before its payment could be opened: nothing to open
+                    try await orders.advance(order.id, to: "payment_opened", logger: logger)
+                } else if order.total == 0 {
                     order = try await orders.transition(order.id, .init(action: .pay, actor: "system", reason: "nothing to pay"), logger: logger)
                     try await orders.advance(order.id, to: "payment_opened", logger: logger)
                 } else {

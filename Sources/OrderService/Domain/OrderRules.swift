@@ -16,7 +16,7 @@ extension CheckoutRequest: RequestBody {
         case (.some, .some):
             errors.append(FieldError(field: "shippingAddress", code: "ambiguous", message: "Give shippingAddressId or shippingAddress, not both."))
         case (nil, .some(let address)):
-            errors += address.normalized().1
+            errors += address.normalized(fieldPrefix: "shippingAddress.").1
         default: break
         }
         if let note, note.storedLength > 500 { errors.append(FieldError(field: "note", code: "too_long", message: "Use at most 500 characters.")) }

@@ -130,10 +130,7 @@ struct OrderRepository: Sendable {
         let rows = try await connection.query("""
             SELECT \(unescaped: OrderRecord.columns) FROM orders o WHERE o.id = \(orderID) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
-        var found: [OrderRecord] = []
-        for try await row in rows { found.append(try OrderRecord(row: row)) }
-        try await attach(&found, on: connection, logger: logger)
-        return found.first
+        return try await records(rows, on: connection, logger: logger).first
     }
 
     /// Fills lines, fulfilments and history of `orders` with three queries.
@@ -190,11 +187,16 @@ struct OrderRepository: Sendable {
                   AND (\(page.after)::uuid IS NULL OR o.id < \(page.after))
                 ORDER BY o.id DESC LIMIT \(page.limit + 1)
                 """, logger: logger)
-            var found: [OrderRecord] = []
-            for try await row in rows { found.append(try OrderRecord(row: row)) }
-            try await Self.attach(&found, on: connection, logger: logger)
-            return found
+            return try await Self.records(rows, on: connection, logger: logger)
         }
+    }
+
+    /// The orders of `rows` with their lines, fulfilments and history.
+    static func records(_ rows: PostgresRowSequence, on connection: PostgresConnection, logger: Logger) async throws -> [OrderRecord] {
+        var found: [OrderRecord] = []
+        for try await row in rows { found.append(try OrderRecord(row: row)) }
+        try await attach(&found, on: connection, logger: logger)
+        return found
     }
 
     /// A page of the orders holding `ownerID`'s shop's lines.
@@ -207,10 +209,7 @@ struct OrderRepository: Sendable {
                   AND (\(page.after)::uuid IS NULL OR o.id < \(page.after))
                 ORDER BY o.id DESC LIMIT \(page.limit + 1)
                 """, logger: logger)
-            var found: [OrderRecord] = []
-            for try await row in rows { found.append(try OrderRecord(row: row)) }
-            try await Self.attach(&found, on: connection, logger: logger)
-            return found
+            return try await Self.records(rows, on: connection, logger: logger)
         }
     }
 
