@@ -14,6 +14,9 @@ struct Up: AsyncParsableCommand {
     @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1.") var postgresPort = 54329
 
     func run() async throws {
+        // Listening from the start: a Ctrl-C or SIGTERM during start-up (or from a script, whose
+        // background jobs inherit SIGINT ignored) is kept and stops everything once started.
+        let shutdown = ShutdownSignal.install()
         let reader = ConfigReader()
         LogSetup.bootstrap(mode: .development, level: .info)
         let logger = Logger(label: "plexus.up")
@@ -66,7 +69,7 @@ struct Up: AsyncParsableCommand {
                 }
             }
             printBanner(demoLines, reader: reader)
-            await ShutdownSignal.wait()
+            await shutdown.wait()
             say("stopping…")
             await supervisor.stopAll()
         } catch {
@@ -162,8 +165,17 @@ struct DevelopmentSecrets {
 }
 
 /// Waits for SIGINT or SIGTERM.
-enum ShutdownSignal {
-    static func wait() async {
+final class ShutdownSignal: Sendable {
+    let stream: AsyncStream<Void>
+    nonisolated(unsafe) let sources: [any DispatchSourceSignal]
+
+    private init(stream: AsyncStream<Void>, sources: [any DispatchSourceSignal]) {
+        self.stream = stream
+        self.sources = sources
+    }
+
+    /// Starts listening for SIGINT and SIGTERM; a signal that arrives before ``wait()`` is kept.
+    static func install() -> ShutdownSignal {
         let (stream, continuation) = AsyncStream<Void>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
@@ -173,6 +185,11 @@ enum ShutdownSignal {
             source.resume()
             sources.append(source)
         }
+        return ShutdownSignal(stream: stream, sources: sources)
+    }
+
+    /// Returns once a signal has arrived (at once if one already did).
+    func wait() async {
         for await _ in stream { break }
         sources.forEach { $0.cancel() }
     }

@@ -25,6 +25,10 @@ extension CheckoutRequest: RequestBody {
             for (index, item) in items.enumerated() where !(1...99).contains(item.quantity) {
                 errors.append(FieldError(field: "items[\(index)].quantity", code: "out_of_range", message: "Use 1 to 99."))
             }
+            let perVariant = Dictionary(items.map { ($0.variantId, $0.quantity) }, uniquingKeysWith: +)
+            if perVariant.values.contains(where: { $0 > 99 }) {
+                errors.append(FieldError(field: "items", code: "out_of_range", message: "At most 99 units of one variant."))
+            }
         }
         if let returnUrl {
             let valid = returnUrl.utf8.count <= 2000 && URL(string: returnUrl).map { ["http", "https"].contains($0.scheme?.lowercased() ?? "") && $0.host != nil } == true
