@@ -18,7 +18,7 @@ struct ServiceRow {
 }
 
 let serviceTable: [ServiceRow] = [
-    ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop"], extra: [
+    ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop", "Payment"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"], testsUse: ["Notification"]),
     ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),

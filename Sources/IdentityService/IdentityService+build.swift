@@ -1,4 +1,5 @@
 import Foundation
+import PaymentAPI
 import Hummingbird
 import IdentityAPI
 import Logging
@@ -12,7 +13,8 @@ public enum IdentityService: PlexusService {
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("identity", bundle: .module) }
     }
-    public static let consumes = [ShopEvent.created.descriptor]
+    public static let consumes = [ShopEvent.created.descriptor, PaymentEvent.membershipActivated.descriptor, PaymentEvent.membershipRenewed.descriptor,
+                                  PaymentEvent.membershipExpired.descriptor]
     public static let publishes = IdentityEvent.all
     public static let summary = "Accounts, sign-in with JWTs, e-mail verification, password resets, sessions, addresses and user administration."
     public static let endpoints = IdentityEndpoints.all + [KitEndpoints.revocations.description]
@@ -39,7 +41,7 @@ public enum IdentityService: PlexusService {
         PagesController(flows: flows).addRoutes(to: router)
         let revocations = RevocationsController(client: database.client, horizonSeconds: configuration.accessTokenTTL + Int(AccessClaims.leeway))
         revocations.addRoutes(to: router)
-        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions, jobs: [revocations.pruneJob(), flows.sendLinkJob],
+        return ServiceParts(router: router, subscriptions: ShopEventHandlers.subscriptions + MembershipEventHandlers.subscriptions, jobs: [revocations.pruneJob(), flows.sendLinkJob],
                             periodic: [PeriodicJob(RevocationsController.prune, every: .seconds(3600))])
     }
 

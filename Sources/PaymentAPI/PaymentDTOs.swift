@@ -269,3 +269,26 @@ public struct PaymentEventData: Codable, Sendable, Equatable {
         self.failure = failure
     }
 }
+
+/// A VIP membership plan.
+public enum MembershipPlan: String, Codable, Sendable, CaseIterable, SchemaEnumeration {
+    case monthly, semiannual, annual
+}
+
+/// `membership.activated`, `membership.renewed`, `membership.expired`.
+public struct MembershipEventData: Codable, Sendable, Equatable {
+    public var membershipId: UUID
+    /// The member.
+    public var userId: UUID
+    public var plan: MembershipPlan
+    /// Until when it is paid for (for `expired`: when it ended).
+    public var currentPeriodEnd: Date
+
+    /// Creates the value.
+    public init(membershipId: UUID, userId: UUID, plan: MembershipPlan, currentPeriodEnd: Date) {
+        self.membershipId = membershipId
+        self.userId = userId
+        self.plan = plan
+        self.currentPeriodEnd = currentPeriodEnd
+    }
+}

@@ -73,8 +73,16 @@ public enum PaymentEvent {
     /// Money went back (`amount` this time, `refundedAmount` in total).
     public static let refunded = EventType("payment.refunded", publisher: .payment, payload: PaymentEventData.self)
 
+    /// A VIP membership was paid for the first time.
+    public static let membershipActivated = EventType("membership.activated", publisher: .payment, payload: MembershipEventData.self)
+    /// A VIP membership's period was charged again.
+    public static let membershipRenewed = EventType("membership.renewed", publisher: .payment, payload: MembershipEventData.self)
+    /// A VIP membership ended (cancelled at period end, or its renewal failed past the grace period).
+    public static let membershipExpired = EventType("membership.expired", publisher: .payment, payload: MembershipEventData.self)
+
     /// Every payment event.
-    public static let all: [EventDescriptor] = [succeeded.descriptor, failed.descriptor, refunded.descriptor]
+    public static let all: [EventDescriptor] = [succeeded.descriptor, failed.descriptor, refunded.descriptor, membershipActivated.descriptor,
+                                                membershipRenewed.descriptor, membershipExpired.descriptor]
 }
 
 /// How the order service opens and looks up payments.
