@@ -60,5 +60,10 @@ public enum KitMigrations {
                 parked_at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        // After each delivery the outbox row is dropped once no other delivery of its event is still
+        // due; without an index that question read every delivery job kept (a week of them).
+        Migration(version: 5, name: "OpenDeliveriesByEvent", sql: """
+            CREATE INDEX jobs_open_deliveries ON jobs ((payload->>'eventId')) WHERE kind = 'outbox.deliver' AND status <> 'done';
+            """),
     ])
 }

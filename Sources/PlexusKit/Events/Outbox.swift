@@ -69,10 +69,11 @@ public struct Outbox: Sendable {
             }
             logger.info("event delivered", metadata: ["event": .string(delivery.eventId.lowercased), "subscriber": .string(subscriber.name)])
             // Events can carry single-use tokens for e-mails: once every subscriber has it, the row goes.
+            // (`jobs_open_deliveries` answers the NOT EXISTS; a UUID is encoded as its `uuidString`)
             try await client.query("""
                 DELETE FROM outbox o WHERE o.id = \(delivery.eventId) AND NOT EXISTS (
-                    SELECT 1 FROM jobs j WHERE j.kind = \(Self.deliveryKind.name) AND j.id <> \(job.id)
-                      AND (j.payload->>'eventId')::uuid = o.id AND j.status <> 'done')
+                    SELECT 1 FROM jobs j WHERE j.kind = 'outbox.deliver' AND j.status <> 'done' AND j.id <> \(job.id)
+                      AND j.payload->>'eventId' = \(delivery.eventId.uuidString))
                 """, logger: logger)
         }
     }
