@@ -106,6 +106,9 @@ extension RunningSystems {
             #expect(try api.decode(OrderDTO.self, shipped).status == .paid) // one of two shops shipped
             let twice = try await api.post("/api/v1/orders/\(order.id)/ship", ShipRequest(carrier: "UPS", trackingNumber: "1Z999"), token: seller)
             #expect(twice.status == 409 && twice.text.contains("illegal_transition"))
+            let notTheirs = try await api.post("/api/v1/orders/\(order.id)/ship", ShipRequest(carrier: "UPS", trackingNumber: "1Z1", shopId: otherShop.id),
+                                               token: seller)
+            #expect(notTheirs.status == 404, "a seller cannot ship another shop's part: \(notTheirs.text)")
             let byAdmin = try await api.post("/api/v1/orders/\(order.id)/ship", ShipRequest(carrier: "DHL", trackingNumber: "JD0002", shopId: otherShop.id), token: admin)
             #expect(try api.decode(OrderDTO.self, byAdmin).status == .shipped)
             let lateCancel = try await api.post("/api/v1/orders/\(order.id)/cancel", [String: String](), token: customer)
