@@ -40,15 +40,7 @@ public enum PaymentService: PlexusService {
         let cancelled = EventSubscription.on(OrderEvent.cancelled) { event, connection, logger in
             try await payments.orderCancelled(event.data.orderId, on: connection, logger: logger)
         }
-        let reconcileJob = JobRegistration.on(reconcile) { _, _, logger in
-            for (id, reference) in try await payments.stuck(after: .seconds(30), logger: logger) {
-                do {
-                    try await payments.settle(id, try await provider.retrieve(reference: reference, logger: logger), fromConfirmation: false, logger: logger)
-                } catch {
-                    logger.warning("reconciliation failed", metadata: ["payment": .string(id.uuidString), "error": .string("\(error)")])
-                }
-            }
-        }
+        let reconcileJob = JobRegistration.on(reconcile) { _, _, logger in try await payments.reconcile(after: .seconds(30), logger: logger) }
         let webhookURL = configuration.sandboxWebhookURL ?? environment.url(of: .payment) + "/api/v1/payments/webhooks/sandbox"
         return ServiceParts(router: router, subscriptions: [cancelled], jobs: sandbox.jobs(webhookURL: webhookURL, http: environment.http) + [reconcileJob],
                             periodic: [PeriodicJob(reconcile, every: .seconds(30))])

@@ -230,6 +230,21 @@ struct PaymentRepository: Sendable {
             """, logger: logger)
     }
 
+    /// Asks the provider about every payment stuck in `processing` longer than `after` and applies
+    /// what it says (the reconciliation job); returns how many were looked at.
+    @discardableResult
+    func reconcile(after: Duration, logger: Logger) async throws -> Int {
+        let stuck = try await stuck(after: after, logger: logger)
+        for (id, reference) in stuck {
+            do {
+                try await settle(id, try await provider.retrieve(reference: reference, logger: logger), fromConfirmation: false, logger: logger)
+            } catch {
+                logger.warning("reconciliation failed", metadata: ["payment": .string(id.uuidString), "error": .string("\(error)")])
+            }
+        }
+        return stuck.count
+    }
+
     /// Payments stuck in `processing` longer than `after` (a crashed confirmation or a lost webhook).
     func stuck(after: Duration, logger: Logger) async throws -> [(UUID, String)] {
         var found: [(UUID, String)] = []
