@@ -161,13 +161,19 @@ struct Auditor: Sendable {
             count += 1
             if usage != redeemed { found.append("coupons: \(code) counts \(usage) uses but \(redeemed) orders hold one") }
         }
+        var holding = Set<UUID>()
         for try await (code, order, released) in try await client.query("""
             SELECT p.code, r.order_id, r.released_at IS NOT NULL FROM redemptions r JOIN promotions p ON p.id = r.promotion_id
             """, logger: logger).decode((String, UUID, Bool).self) {
+            if !released { holding.insert(order) }
             guard let facts = known[order], facts.settled else { continue }
             let alive = Self.live.contains(facts.status) || Self.sold.contains(facts.status)
             if alive && released { found.append("coupons: \(facts.number) uses \(code) but the use was given back") }
             if !alive && !released { found.append("coupons: \(facts.number) is \(facts.status) but still counts as a use of \(code)") }
+        }
+        for (id, facts) in known where facts.settled && facts.promotionCode != nil && !holding.contains(id)
+            && (Self.live.contains(facts.status) || Self.sold.contains(facts.status)) && facts.status != "placing" {
+            found.append("coupons: \(facts.number) uses \(facts.promotionCode ?? "") but holds no use of it")
         }
         return (found, count)
     }

@@ -44,15 +44,18 @@ struct CartClaims: Sendable {
     /// its code too. Repeating it changes nothing.
     func complete(orderID: UUID, logger: Logger) async throws {
         try await settle(orderID: orderID, to: "completed", logger: logger) { claim, connection in
-            for line in claim.lines {
-                try await connection.query("""
-                    UPDATE cart_lines SET quantity = quantity - least(quantity, \(line.quantity)), updated_at = now()
-                    WHERE cart_id = \(claim.cartId) AND variant_id = \(line.variantId) AND quantity > \(line.quantity)
-                    """, logger: logger)
-                try await connection.query("""
-                    DELETE FROM cart_lines WHERE cart_id = \(claim.cartId) AND variant_id = \(line.variantId) AND quantity <= \(line.quantity)
-                    """, logger: logger)
-            }
+            // Lines claimed whole go; lines added to meanwhile keep the rest (deleted first, so a line
+            // the update lowers is never mistaken for a whole one).
+            let variants = claim.lines.map(\.variantId), quantities = claim.lines.map(\.quantity)
+            try await connection.query("""
+                DELETE FROM cart_lines c USING unnest(\(variants)::uuid[], \(quantities)::int[]) AS k(variant_id, quantity)
+                WHERE c.cart_id = \(claim.cartId) AND c.variant_id = k.variant_id AND c.quantity <= k.quantity
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE cart_lines c SET quantity = c.quantity - k.quantity, updated_at = now()
+                FROM unnest(\(variants)::uuid[], \(quantities)::int[]) AS k(variant_id, quantity)
+                WHERE c.cart_id = \(claim.cartId) AND c.variant_id = k.variant_id AND c.quantity > k.quantity
+                """, logger: logger)
             try await connection.query("""
                 UPDATE carts SET promotion_code = CASE WHEN promotion_code IS NOT DISTINCT FROM \(claim.promotionCode) THEN NULL ELSE promotion_code END,
                        version = version + 1, updated_at = now()

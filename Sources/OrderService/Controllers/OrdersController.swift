@@ -54,7 +54,7 @@ struct OrdersController: Sendable {
             let customer = try context.requireUserID()
             let query = try request.query(allowing: ["status", "limit", "cursor"])
             let page = try PageRequest(query: query)
-            let found = try await orders.list(customerID: customer, status: try Self.status(query), from: nil, to: nil, page: page, logger: context.logger)
+            let found = try await orders.list(customerID: customer, status: try request.enumQuery(OrderStatus.self, "status", in: query), from: nil, to: nil, page: page, logger: context.logger)
             return try Response.json(Page(fetched: found, limit: page.limit, id: \.id, item: \.dto))
         }
         router.on(OrderEndpoints.get) { _, context in
@@ -92,7 +92,7 @@ struct OrdersController: Sendable {
         router.on(OrderEndpoints.adminList) { request, context in
             let query = try request.query(allowing: ["status", "from", "to", "limit", "cursor"])
             let page = try PageRequest(query: query)
-            let found = try await orders.list(customerID: nil, status: try Self.status(query), from: try request.dateQuery("from", in: query),
+            let found = try await orders.list(customerID: nil, status: try request.enumQuery(OrderStatus.self, "status", in: query), from: try request.dateQuery("from", in: query),
                                               to: try request.dateQuery("to", in: query), page: page, logger: context.logger)
             return try Response.json(Page(fetched: found, limit: page.limit, id: \.id, item: \.dto))
         }
@@ -100,18 +100,17 @@ struct OrdersController: Sendable {
             let seller = try context.requireUserID()
             let query = try request.query(allowing: ["status", "limit", "cursor"])
             let page = try PageRequest(query: query)
-            var status: FulfilmentStatus?
-            if let raw = query["status"] {
-                guard let value = FulfilmentStatus(rawValue: raw) else { throw Self.badStatus(FulfilmentStatus.allCases.map(\.rawValue)) }
-                status = value
-            }
+            let status = try request.enumQuery(FulfilmentStatus.self, "status", in: query)
             let found = try await orders.list(shopOwnerID: seller, status: status, page: page, logger: context.logger)
-            return try Response.json(Page(fetched: found, limit: page.limit, id: \.id) { order in
-                SellerOrderDTO(id: order.id, number: order.number, status: order.orderStatus ?? .pendingPayment,
-                               lines: order.lines.filter { $0.shopOwnerID == seller }.map(\.line),
-                               fulfilment: order.fulfilments.first { $0.shopOwnerID == seller }?.dto ?? FulfilmentDTO(shopId: UUID(), status: .pending),
-                               shippingAddress: order.shippingAddress, createdAt: order.createdAt)
-            })
+            // the query joined on the seller's fulfilment, so every order found has one
+            let views = found.compactMap { order in
+                order.fulfilments.first { $0.shopOwnerID == seller }.map { part in
+                    (order.id, SellerOrderDTO(id: order.id, number: order.number, status: order.orderStatus ?? .pendingPayment,
+                                              lines: order.lines.filter { $0.shopOwnerID == seller }.map(\.line), fulfilment: part.dto,
+                                              shippingAddress: order.shippingAddress, createdAt: order.createdAt))
+                }
+            }
+            return try Response.json(Page(fetched: views, limit: page.limit, id: \.0, item: \.1))
         }
     }
 
@@ -160,16 +159,5 @@ struct OrdersController: Sendable {
         }
         return ShippingAddress(name: address.name, line1: address.line1, line2: address.line2, city: address.city, region: address.region,
                                postalCode: address.postalCode, country: address.country, phone: address.phone)
-    }
-
-    static func status(_ query: [String: String]) throws -> OrderStatus? {
-        guard let raw = query["status"] else { return nil }
-        guard let status = OrderStatus(rawValue: raw) else { throw badStatus(OrderStatus.allCases.map(\.rawValue)) }
-        return status
-    }
-
-    static func badStatus(_ allowed: [String]) -> ProblemError {
-        ProblemError(.badRequest, code: "invalid_query", detail: "status must be one of \(allowed.joined(separator: ", ")).",
-                     errors: [FieldError(field: "status", code: "invalid", message: "Use one of \(allowed.joined(separator: ", ")).")])
     }
 }

@@ -81,6 +81,7 @@ struct CheckoutSaga: Sendable {
                                                                                      amount: order.money(order.total), returnUrl: order.returnURL),
                                                                   logger: logger)
                     try await orders.advance(order.id, to: "payment_opened", paymentID: opened.id, logger: logger)
+                    order.paymentID = opened.id
                     payment = opened
                 }
                 order.sagaStep = "payment_opened"
@@ -97,7 +98,8 @@ struct CheckoutSaga: Sendable {
                 logger.warning("cart not emptied yet; the resume job retries", metadata: ["order": .string(order.id.uuidString), "error": .string("\(error)")])
             }
         }
-        return (try await orders.find(order.id, logger: logger) ?? order, payment)
+        // The record already holds what the last steps wrote (saga step, payment): no second read.
+        return (order, payment)
     }
 
     /// Steps one to five: from the cart (or the requested items) to a written order.

@@ -54,8 +54,14 @@ struct OrderRepository: Sendable {
     func place(_ orderID: UUID, lines: [PlacedLine], discount: Int, shippingPerShop: Int, promotionCode: String?, payBefore: Date,
                logger: Logger) async throws -> OrderRecord {
         try await client.withTransaction(logger: logger) { [outbox] connection in
-            guard var order = try await Self.load(orderID, lock: true, on: connection, logger: logger) else { throw ProblemError.notFound() }
-            guard order.status == "placing" else { return order }
+            var head: (status: String, customer: UUID)?
+            for try await row in try await connection.query("SELECT status, customer_id FROM orders WHERE id = \(orderID) FOR UPDATE", logger: logger)
+                .decode((String, UUID).self) { head = row }
+            guard let head else { throw ProblemError.notFound() }
+            guard head.status == "placing" else {
+                guard let order = try await Self.load(orderID, lock: false, on: connection, logger: logger) else { throw ProblemError.notFound() }
+                return order
+            }
             for (position, placed) in lines.enumerated() {
                 let line = placed.line
                 let options = String(decoding: try JSON.encoder.encode(line.options), as: UTF8.self)
@@ -81,9 +87,9 @@ struct OrderRepository: Sendable {
                        version = version + 1, updated_at = now()
                 WHERE id = \(orderID)
                 """, logger: logger)
-            try await Self.record(orderID, status: .pendingPayment, actor: "customer:\(order.customerID.uuidString.lowercased())", reason: "checkout",
+            try await Self.record(orderID, status: .pendingPayment, actor: "customer:\(head.customer.uuidString.lowercased())", reason: "checkout",
                                   on: connection, logger: logger)
-            order = try await Self.load(orderID, lock: false, on: connection, logger: logger) ?? order
+            guard let order = try await Self.load(orderID, lock: false, on: connection, logger: logger) else { throw ProblemError.notFound() }
             _ = try await outbox.publish(OrderEvent.placed, order.event(), on: connection, logger: logger)
             return order
         }

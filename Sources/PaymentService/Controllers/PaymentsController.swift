@@ -68,14 +68,7 @@ struct PaymentsController: Sendable {
         router.on(PaymentEndpoints.adminList) { request, context in
             let query = try request.query(allowing: ["status", "from", "to", "limit", "cursor"])
             let page = try PageRequest(query: query)
-            var status: PaymentStatus?
-            if let raw = query["status"] {
-                guard let value = PaymentStatus(rawValue: raw) else {
-                    throw ProblemError(.badRequest, code: "invalid_query", detail: "status is not a payment status.",
-                                       errors: [FieldError(field: "status", code: "invalid", message: PaymentStatus.allCases.map(\.rawValue).joined(separator: ", "))])
-                }
-                status = value
-            }
+            let status = try request.enumQuery(PaymentStatus.self, "status", in: query)
             let found = try await payments.list(status: status, from: try request.dateQuery("from", in: query), to: try request.dateQuery("to", in: query),
                                                 page: page, logger: context.logger)
             return try Response.json(Page(fetched: found, limit: page.limit, id: \.id, item: { $0 }))

@@ -93,6 +93,19 @@ extension Request {
         return version
     }
 
+    /// A query parameter that names a case of `T` (a status filter), `nil` when absent; any other
+    /// value is a 400 listing the allowed ones.
+    public func enumQuery<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ name: String, in query: [String: String]) throws -> T?
+    where T.RawValue == String {
+        guard let raw = query[name] else { return nil }
+        guard let value = T(rawValue: raw) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ProblemError(.badRequest, code: "invalid_query", detail: "\(name) must be one of \(allowed).",
+                               errors: [FieldError(field: name, code: "invalid", message: "Use one of \(allowed).")])
+        }
+        return value
+    }
+
     /// A `date-time` query parameter (RFC 3339), `nil` when absent; a malformed one is a 400.
     public func dateQuery(_ name: String, in query: [String: String]) throws -> Date? {
         guard let raw = query[name], !raw.isEmpty else { return nil }
