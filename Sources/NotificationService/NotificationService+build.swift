@@ -15,7 +15,9 @@ public enum NotificationService: PlexusService {
     }
     public static let consumes = [IdentityEvent.verificationRequested.descriptor, IdentityEvent.passwordResetRequested.descriptor,
                                   IdentityEvent.passwordChanged.descriptor, OrderEvent.paid.descriptor, OrderEvent.fulfilmentShipped.descriptor,
-                                  OrderEvent.cancelled.descriptor, PaymentEvent.failed.descriptor]
+                                  OrderEvent.cancelled.descriptor, PaymentEvent.failed.descriptor,
+                                  PaymentEvent.membershipActivated.descriptor, PaymentEvent.membershipRenewed.descriptor,
+                                  PaymentEvent.membershipPastDue.descriptor, PaymentEvent.membershipExpired.descriptor]
     public static let callees = [ServiceName.identity]
     public static let summary = "E-mails from other services' events (SMTP, or the dev mailbox in development) and each user's notifications."
     public static var endpoints: [EndpointDescription] { NotificationEndpoints.all }

@@ -273,9 +273,141 @@ public struct PaymentEventData: Codable, Sendable, Equatable {
 /// A VIP membership plan.
 public enum MembershipPlan: String, Codable, Sendable, CaseIterable, SchemaEnumeration {
     case monthly, semiannual, annual
+
+    /// How many calendar months one period lasts.
+    public var months: Int {
+        switch self {
+        case .monthly: 1
+        case .semiannual: 6
+        case .annual: 12
+        }
+    }
 }
 
-/// `membership.activated`, `membership.renewed`, `membership.expired`.
+/// Where a membership stands.
+public enum MembershipStatus: String, Codable, Sendable, CaseIterable, SchemaEnumeration {
+    /// Its first charge is being made.
+    case incomplete
+    /// Paid for the current period (VIP).
+    case active
+    /// A renewal failed; still VIP while the grace period lasts and the charge is retried.
+    case pastDue = "past_due"
+    /// Ended at the end of a period the member cancelled.
+    case canceled
+    /// Ended because no renewal succeeded within the grace period.
+    case expired
+    /// Its first charge was declined; it never started.
+    case failed
+
+    /// Whether this membership is the user's current one (at most one is).
+    public var isLive: Bool { [.incomplete, .active, .pastDue].contains(self) }
+}
+
+/// A plan and its price.
+public struct MembershipPlanDTO: Codable, Sendable, Equatable {
+    public var plan: MembershipPlan
+    /// The price of one period.
+    public var price: Money
+    /// How long one period lasts, in calendar months.
+    public var months: Int
+
+    /// Creates the value.
+    public init(plan: MembershipPlan, price: Money, months: Int) {
+        self.plan = plan
+        self.price = price
+        self.months = months
+    }
+}
+
+/// `POST /api/v1/memberships`: subscribe, or (while a renewal is failing) pay with another card.
+public struct CreateMembershipRequest: Codable, Sendable, Equatable {
+    public var plan: MembershipPlan
+    /// The card every period is charged to (kept by the provider; only brand and last four here).
+    public var paymentMethod: PaymentMethodInput
+
+    /// Creates the request.
+    public init(plan: MembershipPlan, paymentMethod: PaymentMethodInput) {
+        self.plan = plan
+        self.paymentMethod = paymentMethod
+    }
+}
+
+/// One charge of a membership: a period paid, or an attempt declined.
+public struct MembershipChargeDTO: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var amount: Money
+    /// `succeeded` or `failed`.
+    public var status: String
+    /// The period the charge is for.
+    public var periodStart: Date
+    public var periodEnd: Date
+    public var card: CardSummary?
+    public var failure: PaymentFailure?
+    public var createdAt: Date
+
+    /// Creates the value.
+    public init(id: UUID, amount: Money, status: String, periodStart: Date, periodEnd: Date, card: CardSummary?, failure: PaymentFailure?, createdAt: Date) {
+        self.id = id
+        self.amount = amount
+        self.status = status
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.card = card
+        self.failure = failure
+        self.createdAt = createdAt
+    }
+}
+
+/// A VIP membership.
+public struct MembershipDTO: Codable, Sendable, Equatable {
+    public var id: UUID
+    public var plan: MembershipPlan
+    public var status: MembershipStatus
+    /// The price of one period.
+    public var price: Money
+    /// The period paid for (absent before the first charge succeeded).
+    public var currentPeriodStart: Date?
+    public var currentPeriodEnd: Date?
+    /// The member cancelled: it ends at `currentPeriodEnd` and is not charged again.
+    public var cancelAtPeriodEnd: Bool
+    /// When the next charge is due (absent once it ends or is cancelled).
+    public var nextChargeAt: Date?
+    /// While `past_due`: when it expires unless a charge succeeds.
+    public var graceEndsAt: Date?
+    /// The card it is charged to.
+    public var card: CardSummary?
+    /// Why the last charge failed.
+    public var lastFailure: PaymentFailure?
+    /// When it ended (canceled, expired, failed).
+    public var endedAt: Date?
+    /// Every charge, newest first (the receipts).
+    public var charges: [MembershipChargeDTO]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Creates the value.
+    public init(id: UUID, plan: MembershipPlan, status: MembershipStatus, price: Money, currentPeriodStart: Date?, currentPeriodEnd: Date?,
+                cancelAtPeriodEnd: Bool, nextChargeAt: Date?, graceEndsAt: Date?, card: CardSummary?, lastFailure: PaymentFailure?, endedAt: Date?,
+                charges: [MembershipChargeDTO], createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.plan = plan
+        self.status = status
+        self.price = price
+        self.currentPeriodStart = currentPeriodStart
+        self.currentPeriodEnd = currentPeriodEnd
+        self.cancelAtPeriodEnd = cancelAtPeriodEnd
+        self.nextChargeAt = nextChargeAt
+        self.graceEndsAt = graceEndsAt
+        self.card = card
+        self.lastFailure = lastFailure
+        self.endedAt = endedAt
+        self.charges = charges
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// `membership.activated`, `membership.renewed`, `membership.past_due`, `membership.expired`.
 public struct MembershipEventData: Codable, Sendable, Equatable {
     public var membershipId: UUID
     /// The member.
@@ -283,12 +415,28 @@ public struct MembershipEventData: Codable, Sendable, Equatable {
     public var plan: MembershipPlan
     /// Until when it is paid for (for `expired`: when it ended).
     public var currentPeriodEnd: Date
+    /// What was charged (activated, renewed) or failed to be (past_due).
+    public var amount: Money?
+    /// The card.
+    public var card: CardSummary?
+    /// Why the charge failed (past_due).
+    public var failure: PaymentFailure?
+    /// When it expires unless a charge succeeds (past_due).
+    public var graceEndsAt: Date?
+    /// Why it ended (expired): `cancelled` or `renewal_failed`.
+    public var reason: String?
 
     /// Creates the value.
-    public init(membershipId: UUID, userId: UUID, plan: MembershipPlan, currentPeriodEnd: Date) {
+    public init(membershipId: UUID, userId: UUID, plan: MembershipPlan, currentPeriodEnd: Date, amount: Money? = nil, card: CardSummary? = nil,
+                failure: PaymentFailure? = nil, graceEndsAt: Date? = nil, reason: String? = nil) {
         self.membershipId = membershipId
         self.userId = userId
         self.plan = plan
         self.currentPeriodEnd = currentPeriodEnd
+        self.amount = amount
+        self.card = card
+        self.failure = failure
+        self.graceEndsAt = graceEndsAt
+        self.reason = reason
     }
 }

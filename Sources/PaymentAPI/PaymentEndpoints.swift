@@ -57,10 +57,28 @@ public enum PaymentEndpoints {
     public static let forOrder = Endpoint<NoBody, PaymentDTO>("getOrderPayment", .GET, "/internal/payments/orders/{orderId}", access: .services([.order]),
         summary: "The payment of an order.")
 
+    public static let plans = Endpoint<NoBody, [MembershipPlanDTO]>("listMembershipPlans", .GET, "/api/v1/memberships/plans", access: .anyone,
+        summary: "The VIP membership plans and their prices.")
+    public static let subscribe = Endpoint<CreateMembershipRequest, MembershipDTO>("createMembership", .POST, "/api/v1/memberships", access: .user,
+        summary: "Become a VIP member: the first period is charged to the card at once, later ones on schedule (the card stays with the provider). While a renewal is failing (`past_due`), the same call pays the outstanding period with another card (200). Requires Idempotency-Key and a verified e-mail.",
+        status: 201,
+        problems: [ProblemCase(400, "idempotency_key_required", "Send an Idempotency-Key header."),
+                   ProblemCase(402, "card_declined", "The first charge was declined (other codes: insufficient_funds, expired_card, authentication_required); nothing started."),
+                   ProblemCase(403, "email_not_verified", "Verify your e-mail address first."),
+                   ProblemCase(409, "membership_exists", "You are a member already (cancel it first, or wait until it ends)."),
+                   ProblemCase(409, "membership_billing_in_progress", "A charge of this membership is being made; try again shortly."),
+                   ProblemCase(503, "provider_unavailable", "The payment provider cannot be reached.")])
+    public static let mine = Endpoint<NoBody, MembershipDTO>("getMyMembership", .GET, "/api/v1/memberships/me", access: .user,
+        summary: "The caller's current membership (or the last one that ended), with its charges.",
+        problems: [ProblemCase(404, "not_found", "You never had a membership.")])
+    public static let cancel = Endpoint<NoBody, MembershipDTO>("cancelMyMembership", .DELETE, "/api/v1/memberships/me", access: .user,
+        summary: "Cancel at the end of the paid period (nothing more is charged; VIP lasts until then). A membership whose renewal is failing ends at once. Repeating it changes nothing.",
+        problems: [ProblemCase(404, "not_found", "You have no current membership.")])
+
     /// Every endpoint the payment service serves.
     public static let all: [EndpointDescription] = [
         get.description, confirm.description, webhook.description, refund.description, adminList.description, payPage.description, payForm.description,
-        open.description, forOrder.description,
+        plans.description, subscribe.description, mine.description, cancel.description, open.description, forOrder.description,
     ]
 }
 
@@ -77,12 +95,14 @@ public enum PaymentEvent {
     public static let membershipActivated = EventType("membership.activated", publisher: .payment, payload: MembershipEventData.self)
     /// A VIP membership's period was charged again.
     public static let membershipRenewed = EventType("membership.renewed", publisher: .payment, payload: MembershipEventData.self)
+    /// A renewal was declined: still VIP during the grace period, while the charge is retried.
+    public static let membershipPastDue = EventType("membership.past_due", publisher: .payment, payload: MembershipEventData.self)
     /// A VIP membership ended (cancelled at period end, or its renewal failed past the grace period).
     public static let membershipExpired = EventType("membership.expired", publisher: .payment, payload: MembershipEventData.self)
 
     /// Every payment event.
     public static let all: [EventDescriptor] = [succeeded.descriptor, failed.descriptor, refunded.descriptor, membershipActivated.descriptor,
-                                                membershipRenewed.descriptor, membershipExpired.descriptor]
+                                                membershipRenewed.descriptor, membershipPastDue.descriptor, membershipExpired.descriptor]
 }
 
 /// How the order service opens and looks up payments.

@@ -19,6 +19,8 @@ public enum PaymentService: PlexusService {
 
     /// Re-asks the provider about payments stuck in `processing`.
     static let reconcile = JobKind<NoPayload>("payment.reconcile")
+    /// Charges, retries, ends and expires the memberships that are due.
+    static let billMemberships = JobKind<NoPayload>("payment.bill_memberships")
 
     public static func loadConfiguration(reader: inout ConfigReader) throws -> PaymentConfiguration {
         try PaymentConfiguration.load(reader: &reader)
@@ -28,7 +30,8 @@ public enum PaymentService: PlexusService {
     public static func build(configuration: PaymentConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         let database = environment.db
         let router = environment.makeRouter(migrations: try migrations)
-        router.router.add(middleware: IdempotencyMiddleware(client: database.client, requiredFor: { $0.uri.path.hasSuffix("/confirm") },
+        router.router.add(middleware: IdempotencyMiddleware(client: database.client,
+                                                            requiredFor: { $0.uri.path.hasSuffix("/confirm") || $0.uri.path == PaymentEndpoints.subscribe.path },
                                                             excluded: { $0.uri.path.hasPrefix("/api/v1/payments/webhooks/") }))
         let sandbox = SandboxProvider(client: database.client, secret: configuration.webhookSecret, webhookDelay: configuration.sandboxWebhookDelay,
                                       processingDelay: .seconds(2))
@@ -36,14 +39,19 @@ public enum PaymentService: PlexusService {
         let payments = PaymentRepository(client: database.client, outbox: environment.outbox, provider: provider)
         PaymentsController(payments: payments, provider: provider,
                            links: PaymentLinks(secret: configuration.webhookSecret, publicURL: configuration.common.publicURL)).addRoutes(to: router)
+        let memberships = MembershipRepository(client: database.client, outbox: environment.outbox, provider: provider,
+                                               prices: configuration.membershipPrices, policy: configuration.membershipPolicy)
+        MembershipsController(memberships: memberships).addRoutes(to: router)
 
         let cancelled = EventSubscription.on(OrderEvent.cancelled) { event, connection, logger in
             try await payments.orderCancelled(event.data.orderId, on: connection, logger: logger)
         }
         let reconcileJob = JobRegistration.on(reconcile) { _, _, logger in try await payments.reconcile(after: .seconds(30), logger: logger) }
+        let billingJob = JobRegistration.on(billMemberships) { _, _, logger in try await memberships.billDue(logger: logger) }
         let webhookURL = configuration.sandboxWebhookURL ?? environment.url(of: .payment) + "/api/v1/payments/webhooks/sandbox"
-        return ServiceParts(router: router, subscriptions: [cancelled], jobs: sandbox.jobs(webhookURL: webhookURL, http: environment.http) + [reconcileJob],
-                            periodic: [PeriodicJob(reconcile, every: .seconds(30))])
+        return ServiceParts(router: router, subscriptions: [cancelled],
+                            jobs: sandbox.jobs(webhookURL: webhookURL, http: environment.http) + [reconcileJob, billingJob],
+                            periodic: [PeriodicJob(reconcile, every: .seconds(30)), PeriodicJob(billMemberships, every: configuration.membershipBillingEvery)])
     }
 }
 
@@ -55,21 +63,51 @@ public enum PaymentService: PlexusService {
 /// | `PLEXUS_PAYMENT_PROVIDER` | `sandbox` (default) |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_URL` | where the sandbox sends its webhooks (default: this service's own webhook route) |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS` | how long after an outcome the sandbox sends its webhook (500) |
+/// | `PLEXUS_CURRENCY` | the currency of membership prices (`USD`) |
+/// | `PLEXUS_MEMBERSHIP_PRICES` | the plans on offer and their prices in minor units (`monthly=999,semiannual=4999,annual=8999`) |
+/// | `PLEXUS_MEMBERSHIP_GRACE_HOURS` | how long a member whose renewal fails stays VIP while it is retried (168) |
+/// | `PLEXUS_MEMBERSHIP_RETRY_HOURS` | how often a failed renewal is retried (24) |
+/// | `PLEXUS_MEMBERSHIP_BILLING_EVERY_SECONDS` | how often the billing job looks for memberships due (60) |
 public struct PaymentConfiguration: ServiceConfiguration {
     public var common: CommonConfiguration
     public var provider: PaymentProviderName
     public var webhookSecret: String
     public var sandboxWebhookURL: String?
     public var sandboxWebhookDelay: Duration
+    public var membershipPrices: [MembershipPlan: Money]
+    public var membershipPolicy: MembershipCycle.Policy
+    public var membershipBillingEvery: Duration
+
+    /// The plans' prices when nothing is configured.
+    public static func defaultPrices(currency: String = "USD") -> [MembershipPlan: Money] {
+        [.monthly: Money(amount: 999, currency: currency), .semiannual: Money(amount: 4999, currency: currency),
+         .annual: Money(amount: 8999, currency: currency)]
+    }
 
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, provider: PaymentProviderName = .sandbox, webhookSecret: String, sandboxWebhookURL: String? = nil,
-                sandboxWebhookDelay: Duration = .milliseconds(500)) {
+                sandboxWebhookDelay: Duration = .milliseconds(500), membershipPrices: [MembershipPlan: Money] = PaymentConfiguration.defaultPrices(),
+                membershipPolicy: MembershipCycle.Policy = MembershipCycle.Policy(), membershipBillingEvery: Duration = .seconds(60)) {
         self.common = common
         self.provider = provider
         self.webhookSecret = webhookSecret
         self.sandboxWebhookURL = sandboxWebhookURL
         self.sandboxWebhookDelay = sandboxWebhookDelay
+        self.membershipPrices = membershipPrices
+        self.membershipPolicy = membershipPolicy
+        self.membershipBillingEvery = membershipBillingEvery
+    }
+
+    /// Reads `monthly=999,annual=8999`: every plan named once, each price a positive whole number.
+    static func prices(_ text: String, currency: String) -> [MembershipPlan: Money]? {
+        var prices: [MembershipPlan: Money] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let plan = MembershipPlan(rawValue: parts[0]), prices[plan] == nil,
+                  let amount = Int(parts[1]), amount > 0 else { return nil }
+            prices[plan] = Money(amount: amount, currency: currency)
+        }
+        return prices.isEmpty ? nil : prices
     }
 
     /// Reads the configuration, listing every missing or malformed key.
@@ -79,13 +117,26 @@ public struct PaymentConfiguration: ServiceConfiguration {
         let provider = reader.string("PLEXUS_PAYMENT_PROVIDER", default: "sandbox")
         let url = reader.optional("PLEXUS_PAYMENT_SANDBOX_WEBHOOK_URL")
         let delay = reader.int("PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS", default: 500)
+        let currency = reader.string("PLEXUS_CURRENCY", default: "USD")
+        let priceText = reader.string("PLEXUS_MEMBERSHIP_PRICES", default: "monthly=999,semiannual=4999,annual=8999")
+        let grace = reader.int("PLEXUS_MEMBERSHIP_GRACE_HOURS", default: 168)
+        let retry = reader.int("PLEXUS_MEMBERSHIP_RETRY_HOURS", default: 24)
+        let billingEvery = reader.int("PLEXUS_MEMBERSHIP_BILLING_EVERY_SECONDS", default: 60)
         try reader.finish()
         var malformed: [String] = []
         if secret.utf8.count < 16 { malformed.append("PLEXUS_PAYMENT_WEBHOOK_SECRET (at least 16 characters)") }
         if provider != "sandbox" { malformed.append("PLEXUS_PAYMENT_PROVIDER (sandbox; the Stripe provider is not built yet)") }
         if !(0...60_000).contains(delay) { malformed.append("PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS (0 to 60000)") }
-        guard malformed.isEmpty else { throw ConfigurationError(missing: [], malformed: malformed) }
+        if !Money.isValidCurrency(currency) { malformed.append("PLEXUS_CURRENCY (an ISO 4217 code such as USD)") }
+        let prices = Self.prices(priceText, currency: currency)
+        if prices == nil { malformed.append("PLEXUS_MEMBERSHIP_PRICES (plan=minor units, comma-separated: monthly=999,semiannual=4999,annual=8999)") }
+        if !(0...2_160).contains(grace) { malformed.append("PLEXUS_MEMBERSHIP_GRACE_HOURS (0 to 2160)") }
+        if !(1...720).contains(retry) { malformed.append("PLEXUS_MEMBERSHIP_RETRY_HOURS (1 to 720)") }
+        if !(1...86_400).contains(billingEvery) { malformed.append("PLEXUS_MEMBERSHIP_BILLING_EVERY_SECONDS (1 to 86400)") }
+        guard malformed.isEmpty, let prices else { throw ConfigurationError(missing: [], malformed: malformed) }
         return PaymentConfiguration(common: common, provider: .sandbox, webhookSecret: secret, sandboxWebhookURL: url,
-                                    sandboxWebhookDelay: .milliseconds(delay))
+                                    sandboxWebhookDelay: .milliseconds(delay), membershipPrices: prices,
+                                    membershipPolicy: MembershipCycle.Policy(grace: .seconds(grace * 3_600), retryEvery: .seconds(retry * 3_600)),
+                                    membershipBillingEvery: .seconds(billingEvery))
     }
 }

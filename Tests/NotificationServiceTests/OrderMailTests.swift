@@ -1,5 +1,6 @@
 import Foundation
 @testable import NotificationService
+import PaymentAPI
 import PlexusContract
 import Testing
 
@@ -40,5 +41,25 @@ import Testing
         #expect(OrderEventHandlers.format(Money(amount: 5, currency: "EUR")) == "EUR 0.05")
         #expect(OrderEventHandlers.format(Money(amount: 1500, currency: "JPY")) == "JPY 1,500")
         #expect(OrderEventHandlers.format(Money(amount: 1500, currency: "KWD")) == "KWD 1.500")
+    }
+
+    @Test func membershipReceiptsSayWhatWasChargedAndUntilWhen() throws {
+        let templates = try EmailTemplates()
+        let end = try Date("2027-01-31T10:00:00Z", strategy: .iso8601)
+        let data = MembershipEventData(membershipId: .v7(), userId: .v7(), plan: .monthly, currentPeriodEnd: end, amount: Money(amount: 999, currency: "USD"),
+                                       card: CardSummary(brand: "visa", last4: "4242"))
+        let welcome = try templates.render(.membershipReceipt, OrderEventHandlers.membership(data, "Ada"))
+        #expect(welcome.subject == "Welcome to Plexus VIP" && welcome.text.contains("Charged:     USD 9.99 to Visa ending 4242"))
+        #expect(welcome.text.contains("Paid until:  31 January 2027"))
+        let renewed = try templates.render(.membershipReceipt, OrderEventHandlers.membership(data, "Ada").merging(["renewed": true]) { $1 })
+        #expect(renewed.subject == "Your VIP membership was renewed" && renewed.text.contains("was renewed"))
+        var failing = data
+        failing.failure = PaymentFailure(code: "expired_card", message: "The card has expired.")
+        failing.graceEndsAt = end.addingTimeInterval(7 * 86_400)
+        let pastDue = try templates.render(.membershipPastDue, OrderEventHandlers.membership(failing, "Ada"))
+        #expect(pastDue.text.contains("could not be charged: The card has expired.") && pastDue.text.contains("VIP until 7 February 2027"))
+        var ended = OrderEventHandlers.membership(data, "Ada")
+        ended["cancelled"] = true
+        #expect(try templates.render(.membershipEnded, ended).text.contains("ended on 31 January 2027, as you asked."))
     }
 }

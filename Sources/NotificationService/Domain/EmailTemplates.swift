@@ -11,6 +11,9 @@ struct EmailTemplates: Sendable {
         case orderShipped = "order_shipped"
         case orderCancelled = "order_cancelled"
         case paymentFailed = "payment_failed"
+        case membershipReceipt = "membership_receipt"
+        case membershipPastDue = "membership_past_due"
+        case membershipEnded = "membership_ended"
 
         /// The subject line (an order's number where there is one).
         func subject(_ values: [String: Any]) -> String {
@@ -23,6 +26,9 @@ struct EmailTemplates: Sendable {
             case .orderShipped: "Your order \(number) has shipped"
             case .orderCancelled: "Your order \(number) was cancelled"
             case .paymentFailed: "Your payment did not go through"
+            case .membershipReceipt: values["renewed"] != nil ? "Your VIP membership was renewed" : "Welcome to Plexus VIP"
+            case .membershipPastDue: "Your VIP renewal could not be charged"
+            case .membershipEnded: "Your VIP membership has ended"
             }
         }
     }

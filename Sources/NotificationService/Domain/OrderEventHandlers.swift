@@ -54,7 +54,40 @@ struct OrderEventHandlers: Sendable {
                     ["name": name, "amount": Self.format(payment.amount), "reason": payment.failure?.message ?? "the card was declined."]
                 }
             },
+            .on(PaymentEvent.membershipActivated) { event, connection, logger in
+                try await mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
+            },
+            .on(PaymentEvent.membershipRenewed) { event, connection, logger in
+                try await mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
+                    Self.membership(event.data, name).merging(["renewed": true]) { $1 }
+                }
+            },
+            .on(PaymentEvent.membershipPastDue) { event, connection, logger in
+                try await mail(.membershipPastDue, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
+            },
+            .on(PaymentEvent.membershipExpired) { event, connection, logger in
+                try await mail(.membershipEnded, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
+                    var values = Self.membership(event.data, name)
+                    values[event.data.reason == "cancelled" ? "cancelled" : "renewalFailed"] = true
+                    return values
+                }
+            },
         ]
+    }
+
+    /// A membership event's values for its e-mails.
+    static func membership(_ data: MembershipEventData, _ name: String) -> [String: Any] {
+        var values: [String: Any] = ["name": name, "plan": data.plan.rawValue.capitalized, "periodEnd": day(data.currentPeriodEnd),
+                                     "endedAt": day(data.currentPeriodEnd), "reason": data.failure?.message ?? "the card was declined."]
+        if let amount = data.amount { values["amount"] = format(amount) }
+        if let card = data.card { values["card"] = "\(card.brand.capitalized) ending \(card.last4)" }
+        if let grace = data.graceEndsAt { values["graceEnds"] = day(grace) }
+        return values
+    }
+
+    /// A date as the e-mails write it (`27 November 2026`, UTC).
+    static func day(_ date: Date) -> String {
+        date.formatted(Date.FormatStyle(date: .long, time: .omitted, locale: Locale(identifier: "en_GB"), timeZone: TimeZone(identifier: "UTC")!))
     }
 
     /// Queues `kind` to the customer (nothing for a user identity no longer knows), with the values

@@ -2,21 +2,34 @@ import Foundation
 import PaymentAPI
 import PlexusKit
 
-extension ConfirmPaymentRequest: RequestBody {
-    public static let allowedKeys: Set<String> = ["paymentMethod"]
-    public static let nestedKeys: [String: Set<String>] = [
+extension PaymentMethodInput {
+    /// The keys of a payment method object, for ``RequestBody/nestedKeys``.
+    static let nestedKeys: [String: Set<String>] = [
         "paymentMethod": ["type", "card", "id"],
         "paymentMethod.card": ["number", "expMonth", "expYear", "cvc"],
     ]
-    public func validate() -> [FieldError] {
-        guard ["card", "stripe"].contains(paymentMethod.type) else {
+
+    func validate() -> [FieldError] {
+        guard ["card", "stripe"].contains(type) else {
             return [FieldError(field: "paymentMethod.type", code: "invalid", message: "Use card (sandbox) or stripe.")]
         }
-        if let card = paymentMethod.card, card.number.storedLength > 40 || card.cvc.storedLength > 8 {
+        if let card, card.number.storedLength > 40 || card.cvc.storedLength > 8 {
             return [FieldError(field: "paymentMethod.card", code: "too_long", message: "The card details are too long.")]
         }
         return []
     }
+}
+
+extension ConfirmPaymentRequest: RequestBody {
+    public static let allowedKeys: Set<String> = ["paymentMethod"]
+    public static let nestedKeys = PaymentMethodInput.nestedKeys
+    public func validate() -> [FieldError] { paymentMethod.validate() }
+}
+
+extension CreateMembershipRequest: RequestBody {
+    public static let allowedKeys: Set<String> = ["plan", "paymentMethod"]
+    public static let nestedKeys = PaymentMethodInput.nestedKeys
+    public func validate() -> [FieldError] { paymentMethod.validate() }
 }
 
 extension RefundRequest: RequestBody {

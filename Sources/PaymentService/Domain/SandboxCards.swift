@@ -21,6 +21,28 @@ public enum SandboxCards {
         case decline(code: String, message: String)
         case secondConfirmation
         case processing
+
+        /// How the sandbox's vault keeps it (never the number).
+        var stored: String {
+            switch self {
+            case .succeed: "succeed"
+            case .decline(let code, _): "decline:" + code
+            case .secondConfirmation: "second_confirmation"
+            case .processing: "processing"
+            }
+        }
+
+        /// The behaviour a saved card was stored with.
+        init(stored: String) {
+            switch stored {
+            case "succeed": self = .succeed
+            case "second_confirmation": self = .secondConfirmation
+            case "processing": self = .processing
+            default:
+                let code = stored.hasPrefix("decline:") ? String(stored.dropFirst("decline:".count)) : "card_declined"
+                self = .decline(code: code, message: code == "insufficient_funds" ? "The card has insufficient funds." : "The card was declined.")
+            }
+        }
     }
 
     /// A card's number, brand and last four, or the field errors of a malformed card.
@@ -51,10 +73,13 @@ public enum SandboxCards {
 
     /// Whether the card has expired at `now` (valid through the end of its month, UTC).
     public static func expired(_ card: CardInput, now: Date) -> Bool {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month], from: now)
-        return (card.expYear, card.expMonth) < (parts.year ?? 0, parts.month ?? 0)
+        expired(month: card.expMonth, year: card.expYear, now: now)
+    }
+
+    /// Whether a card valid through `month`/`year` has expired at `now`.
+    public static func expired(month: Int, year: Int, now: Date) -> Bool {
+        let parts = Calendar.utc.dateComponents([.year, .month], from: now)
+        return (year, month) < (parts.year ?? 0, parts.month ?? 0)
     }
 
     /// What the network does with `number`.

@@ -134,6 +134,51 @@ public struct SandboxProvider: PaymentProvider {
         }
     }
 
+    public func saveMethod(_ method: PaymentMethodInput, logger: Logger) async throws -> SavedMethod {
+        guard method.type == "card", let card = method.card else {
+            throw ProblemError.validation([FieldError(field: "paymentMethod.type", code: "unsupported", message: "The sandbox takes a card: type \"card\" with card details.")])
+        }
+        let checked: SandboxCards.Checked
+        switch SandboxCards.check(card) {
+        case .success(let value): checked = value
+        case .failure(let problem): throw problem
+        }
+        let reference = "sbx_pm_" + UUID.v7().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await client.query("""
+            INSERT INTO sandbox_payment_methods (reference, behaviour, card_brand, card_last4, exp_month, exp_year)
+            VALUES (\(reference), \(SandboxCards.behaviour(of: checked.number).stored), \(checked.summary.brand), \(checked.summary.last4),
+                    \(card.expMonth), \(card.expYear))
+            """, logger: logger)
+        return SavedMethod(reference: reference, card: checked.summary)
+    }
+
+    public func charge(method reference: String, amount: Money, idempotencyKey: String, at now: Date, logger: Logger) async throws -> ChargeResult {
+        try await client.withTransaction(logger: logger) { connection in
+            if let earlier = try await Self.replayCharge(idempotencyKey, on: connection, logger: logger) { return earlier }
+            var found: (String, String, String, Int, Int)?
+            for try await row in try await connection.query("""
+                SELECT behaviour, card_brand, card_last4, exp_month, exp_year FROM sandbox_payment_methods WHERE reference = \(reference)
+                """, logger: logger).decode((String, String, String, Int, Int).self) { found = row }
+            guard let (stored, brand, last4, month, year) = found else { throw ProblemError.notFound("The sandbox knows no such card.") }
+            let card = CardSummary(brand: brand, last4: last4)
+            let behaviour = SandboxCards.expired(month: month, year: year, now: now)
+                ? .decline(code: "expired_card", message: "The card has expired.") : SandboxCards.Behaviour(stored: stored)
+            let result: ChargeResult
+            switch behaviour {
+            case .succeed, .processing:
+                result = ChargeResult(reference: "sbx_ch_" + UUID.v7().uuidString.replacingOccurrences(of: "-", with: "").lowercased(),
+                                      outcome: .succeeded(card: card))
+            case .decline(let code, let message):
+                result = ChargeResult(reference: nil, outcome: .failed(PaymentFailure(code: code, message: message), card: card))
+            case .secondConfirmation:
+                result = ChargeResult(reference: nil, outcome: .failed(PaymentFailure(code: "authentication_required",
+                    message: "The card asks its holder to confirm every charge, which a recurring charge cannot do; use another card."), card: card))
+            }
+            try await Self.remember(idempotencyKey, outcome: result.outcome, reference: result.reference, on: connection, logger: logger)
+            return result
+        }
+    }
+
     public func webhookEvent(headers: HTTPFields, body: Data, now: Date) throws -> WebhookEvent {
         let header = HTTPField.Name(PaymentEndpoints.signatureHeader).flatMap { headers[$0] }
         switch WebhookSignature.verify(header, body: body, secret: secret, now: now) {
@@ -230,16 +275,29 @@ public struct SandboxProvider: PaymentProvider {
         var status: String
         var card: CardSummary?
         var failure: PaymentFailure?
+        /// A charge's id (off-session charges).
+        var reference: String?
+
+        var outcome: ProviderOutcome {
+            switch status {
+            case "succeeded": .succeeded(card: card)
+            case "failed": .failed(failure ?? PaymentFailure(code: "card_declined", message: "The card was declined."), card: card)
+            case "requires_action": .requiresAction(card: card)
+            case "processing": .processing(card: card)
+            default: .unconfirmed
+            }
+        }
     }
 
-    static func remember(_ key: String, outcome: ProviderOutcome, on connection: PostgresConnection, logger: Logger) async throws {
-        let remembered: Remembered = switch outcome {
+    static func remember(_ key: String, outcome: ProviderOutcome, reference: String? = nil, on connection: PostgresConnection, logger: Logger) async throws {
+        var remembered: Remembered = switch outcome {
         case .succeeded(let card): Remembered(status: "succeeded", card: card)
         case .failed(let failure, let card): Remembered(status: "failed", card: card, failure: failure)
         case .requiresAction(let card): Remembered(status: "requires_action", card: card)
         case .processing(let card): Remembered(status: "processing", card: card)
         case .unconfirmed: Remembered(status: "unconfirmed")
         }
+        remembered.reference = reference
         let json = String(decoding: try JSON.encoder.encode(remembered), as: UTF8.self)
         try await connection.query("""
             INSERT INTO sandbox_requests (idempotency_key, response) VALUES (\(key), \(json)::jsonb) ON CONFLICT (idempotency_key) DO NOTHING
@@ -247,16 +305,17 @@ public struct SandboxProvider: PaymentProvider {
     }
 
     static func replay(_ key: String, on connection: PostgresConnection, logger: Logger) async throws -> ProviderOutcome? {
+        try await remembered(key, on: connection, logger: logger)?.outcome
+    }
+
+    static func replayCharge(_ key: String, on connection: PostgresConnection, logger: Logger) async throws -> ChargeResult? {
+        try await remembered(key, on: connection, logger: logger).map { ChargeResult(reference: $0.reference, outcome: $0.outcome) }
+    }
+
+    static func remembered(_ key: String, on connection: PostgresConnection, logger: Logger) async throws -> Remembered? {
         for try await json in try await connection.query("SELECT response::text FROM sandbox_requests WHERE idempotency_key = \(key)", logger: logger)
             .decode(String.self) {
-            let remembered = try JSON.decoder.decode(Remembered.self, from: Data(json.utf8))
-            switch remembered.status {
-            case "succeeded": return .succeeded(card: remembered.card)
-            case "failed": return .failed(remembered.failure ?? PaymentFailure(code: "card_declined", message: "The card was declined."), card: remembered.card)
-            case "requires_action": return .requiresAction(card: remembered.card)
-            case "processing": return .processing(card: remembered.card)
-            default: return .unconfirmed
-            }
+            return try JSON.decoder.decode(Remembered.self, from: Data(json.utf8))
         }
         return nil
     }
