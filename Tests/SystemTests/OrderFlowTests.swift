@@ -369,6 +369,14 @@ struct API: Sendable {
         return RunningSystem.Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
     }
 
+    func delete(_ path: String, token: String? = nil) async throws -> RunningSystem.Reply {
+        var request = HTTPClientRequest(url: gateway + path)
+        request.method = .DELETE
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+        return RunningSystem.Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 1 << 20))
+    }
+
     func form(_ path: String, _ fields: [String: String]) async throws -> RunningSystem.Reply {
         let allowed = CharacterSet.alphanumerics.union(["-", "_", ".", "~"])
         let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
