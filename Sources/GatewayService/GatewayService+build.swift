@@ -51,7 +51,8 @@ public enum GatewayService: PlexusService {
         its token; a cart carries `itemCount`, `readyForCheckout`, `notices` and per line `availability`, `priceChangedFrom` \
         and `notices`; a promotion's use is counted by the order service through `POST /internal/promotions/redemptions` \
         when an order is paid (and released when it is cancelled). \
-        Orders, payments, media and reviews are not served yet.
+        A membership's renewals are charged by Plexus's own billing job (off-session with Stripe, not Stripe Billing). \
+        Media and reviews are not served yet.
         """
 
     /// Builds the router. The token verifier is normally identity's JWKS.

@@ -35,7 +35,12 @@ public enum PaymentService: PlexusService {
                                                             excluded: { $0.uri.path.hasPrefix("/api/v1/payments/webhooks/") }))
         let sandbox = SandboxProvider(client: database.client, secret: configuration.webhookSecret, webhookDelay: configuration.sandboxWebhookDelay,
                                       processingDelay: .seconds(2))
-        let provider: any PaymentProvider = sandbox
+        let provider: any PaymentProvider = switch configuration.provider {
+        case .sandbox: sandbox
+        case .stripe:
+            StripeProvider(http: environment.http, apiURL: configuration.stripe?.apiURL ?? StripeSettings.defaultAPIURL,
+                           secretKey: configuration.stripe?.secretKey ?? "", webhookSecret: configuration.stripe?.webhookSecret ?? "")
+        }
         let payments = PaymentRepository(client: database.client, outbox: environment.outbox, provider: provider)
         PaymentsController(payments: payments, provider: provider,
                            links: PaymentLinks(secret: configuration.webhookSecret, publicURL: configuration.common.publicURL)).addRoutes(to: router)
@@ -50,7 +55,8 @@ public enum PaymentService: PlexusService {
         let billingJob = JobRegistration.on(billMemberships) { _, _, logger in try await memberships.billDue(logger: logger) }
         let webhookURL = configuration.sandboxWebhookURL ?? environment.url(of: .payment) + "/api/v1/payments/webhooks/sandbox"
         return ServiceParts(router: router, subscriptions: [cancelled],
-                            jobs: sandbox.jobs(webhookURL: webhookURL, http: environment.http) + [reconcileJob, billingJob],
+                            jobs: (configuration.provider == .sandbox ? sandbox.jobs(webhookURL: webhookURL, http: environment.http) : [])
+                                + [reconcileJob, billingJob],
                             periodic: [PeriodicJob(reconcile, every: .seconds(30)), PeriodicJob(billMemberships, every: configuration.membershipBillingEvery)])
     }
 }
@@ -60,7 +66,10 @@ public enum PaymentService: PlexusService {
 /// | key | meaning |
 /// | --- | --- |
 /// | `PLEXUS_PAYMENT_WEBHOOK_SECRET` | the secret webhooks are signed with (required; `plexus up` generates one) |
-/// | `PLEXUS_PAYMENT_PROVIDER` | `sandbox` (default) |
+/// | `PLEXUS_PAYMENT_PROVIDER` | `sandbox` (default) or `stripe` |
+/// | `PLEXUS_STRIPE_SECRET_KEY` | with `stripe`: the API key (`sk_live_…`, `sk_test_…` or a restricted `rk_…`) |
+/// | `PLEXUS_STRIPE_WEBHOOK_SECRET` | with `stripe`: the webhook endpoint's signing secret (`whsec_…`) |
+/// | `PLEXUS_STRIPE_API_URL` | with `stripe`: `https://api.stripe.com` (another URL for a local fake in tests) |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_URL` | where the sandbox sends its webhooks (default: this service's own webhook route) |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS` | how long after an outcome the sandbox sends its webhook (500) |
 /// | `PLEXUS_CURRENCY` | the currency of membership prices (`USD`) |
@@ -77,6 +86,8 @@ public struct PaymentConfiguration: ServiceConfiguration {
     public var membershipPrices: [MembershipPlan: Money]
     public var membershipPolicy: MembershipCycle.Policy
     public var membershipBillingEvery: Duration
+    /// Stripe's keys, with the `stripe` provider.
+    public var stripe: StripeSettings?
 
     /// The plans' prices when nothing is configured.
     public static func defaultPrices(currency: String = "USD") -> [MembershipPlan: Money] {
@@ -87,7 +98,8 @@ public struct PaymentConfiguration: ServiceConfiguration {
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, provider: PaymentProviderName = .sandbox, webhookSecret: String, sandboxWebhookURL: String? = nil,
                 sandboxWebhookDelay: Duration = .milliseconds(500), membershipPrices: [MembershipPlan: Money] = PaymentConfiguration.defaultPrices(),
-                membershipPolicy: MembershipCycle.Policy = MembershipCycle.Policy(), membershipBillingEvery: Duration = .seconds(60)) {
+                membershipPolicy: MembershipCycle.Policy = MembershipCycle.Policy(), membershipBillingEvery: Duration = .seconds(60),
+                stripe: StripeSettings? = nil) {
         self.common = common
         self.provider = provider
         self.webhookSecret = webhookSecret
@@ -96,6 +108,7 @@ public struct PaymentConfiguration: ServiceConfiguration {
         self.membershipPrices = membershipPrices
         self.membershipPolicy = membershipPolicy
         self.membershipBillingEvery = membershipBillingEvery
+        self.stripe = stripe
     }
 
     /// Reads `monthly=999,annual=8999`: every plan named once, each price a positive whole number.
@@ -122,10 +135,26 @@ public struct PaymentConfiguration: ServiceConfiguration {
         let grace = reader.int("PLEXUS_MEMBERSHIP_GRACE_HOURS", default: 168)
         let retry = reader.int("PLEXUS_MEMBERSHIP_RETRY_HOURS", default: 24)
         let billingEvery = reader.int("PLEXUS_MEMBERSHIP_BILLING_EVERY_SECONDS", default: 60)
+        let stripeKey = reader.optional("PLEXUS_STRIPE_SECRET_KEY")
+        let stripeWebhookSecret = reader.optional("PLEXUS_STRIPE_WEBHOOK_SECRET")
+        let stripeURL = reader.string("PLEXUS_STRIPE_API_URL", default: StripeSettings.defaultAPIURL)
         try reader.finish()
         var malformed: [String] = []
         if secret.utf8.count < 16 { malformed.append("PLEXUS_PAYMENT_WEBHOOK_SECRET (at least 16 characters)") }
-        if provider != "sandbox" { malformed.append("PLEXUS_PAYMENT_PROVIDER (sandbox; the Stripe provider is not built yet)") }
+        let providerName = PaymentProviderName(rawValue: provider)
+        if providerName == nil { malformed.append("PLEXUS_PAYMENT_PROVIDER (sandbox or stripe)") }
+        var stripe: StripeSettings?
+        if providerName == .stripe {
+            if !(stripeKey.map { ["sk_live_", "sk_test_", "rk_live_", "rk_test_"].contains(where: $0.hasPrefix) } ?? false) {
+                malformed.append("PLEXUS_STRIPE_SECRET_KEY (required with the stripe provider: sk_live_…, sk_test_… or rk_…)")
+            }
+            if !(stripeWebhookSecret?.hasPrefix("whsec_") ?? false) {
+                malformed.append("PLEXUS_STRIPE_WEBHOOK_SECRET (required with the stripe provider: the endpoint's whsec_… secret)")
+            }
+            let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { stripeURL.hasPrefix($0) }
+            if !stripeURL.hasPrefix("https://") && !local { malformed.append("PLEXUS_STRIPE_API_URL (https://, or a loopback http:// URL for a local fake)") }
+            stripe = StripeSettings(secretKey: stripeKey ?? "", webhookSecret: stripeWebhookSecret ?? "", apiURL: stripeURL)
+        }
         if !(0...60_000).contains(delay) { malformed.append("PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS (0 to 60000)") }
         if !Money.isValidCurrency(currency) { malformed.append("PLEXUS_CURRENCY (an ISO 4217 code such as USD)") }
         let prices = Self.prices(priceText, currency: currency)
@@ -134,9 +163,25 @@ public struct PaymentConfiguration: ServiceConfiguration {
         if !(1...720).contains(retry) { malformed.append("PLEXUS_MEMBERSHIP_RETRY_HOURS (1 to 720)") }
         if !(1...86_400).contains(billingEvery) { malformed.append("PLEXUS_MEMBERSHIP_BILLING_EVERY_SECONDS (1 to 86400)") }
         guard malformed.isEmpty, let prices else { throw ConfigurationError(missing: [], malformed: malformed) }
-        return PaymentConfiguration(common: common, provider: .sandbox, webhookSecret: secret, sandboxWebhookURL: url,
+        return PaymentConfiguration(common: common, provider: providerName ?? .sandbox, webhookSecret: secret, sandboxWebhookURL: url,
                                     sandboxWebhookDelay: .milliseconds(delay), membershipPrices: prices,
                                     membershipPolicy: MembershipCycle.Policy(grace: .seconds(grace * 3_600), retryEvery: .seconds(retry * 3_600)),
-                                    membershipBillingEvery: .seconds(billingEvery))
+                                    membershipBillingEvery: .seconds(billingEvery), stripe: stripe)
+    }
+}
+
+/// What the `stripe` provider needs.
+public struct StripeSettings: Sendable {
+    /// Stripe's API.
+    public static let defaultAPIURL = "https://api.stripe.com"
+    public var secretKey: String
+    public var webhookSecret: String
+    public var apiURL: String
+
+    /// Creates the settings.
+    public init(secretKey: String, webhookSecret: String, apiURL: String = StripeSettings.defaultAPIURL) {
+        self.secretKey = secretKey
+        self.webhookSecret = webhookSecret
+        self.apiURL = apiURL
     }
 }

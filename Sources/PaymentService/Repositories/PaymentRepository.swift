@@ -57,7 +57,7 @@ struct PaymentRecord: Sendable {
     func dto(owner: Bool, links: PaymentLinks? = nil, events: [ProviderEventDTO]? = nil) -> PaymentDTO {
         PaymentDTO(id: id, orderId: orderID, status: status, amount: amount, capturedAmount: money(captured), refundedAmount: money(refunded),
                    provider: provider, clientSecret: owner ? clientSecret : nil,
-                   payUrl: owner && status.confirmable && !orderCancelled ? links?.url(for: id) : nil, card: card, failure: failure, events: events,
+                   payUrl: owner && status.confirmable && !orderCancelled && provider == .sandbox ? links?.url(for: id) : nil, card: card, failure: failure, events: events,
                    createdAt: createdAt, updatedAt: updatedAt)
     }
 
