@@ -55,8 +55,15 @@ public final class JWKSVerifier: AccessTokenVerifier {
         var kid: String?
     }
 
+    /// Tokens whose signature was checked, with their key id and claims.
+    let verified = VerifiedTokens<(kid: String, claims: AccessClaims)>()
+
     /// Verifies `token`: pinned algorithm, known key, valid signature, then expiry, issuer, audience.
+    /// A token verified before (and whose key is still in the set) skips the signature check.
     public func verify(_ token: String) async throws -> Principal {
+        if let (kid, claims) = verified.value(for: token), state.withLockedValue({ $0.keys[kid] != nil }) {
+            return try Self.principal(claims)
+        }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
               let headerData = Data(base64URLEncoded: parts[0]),
@@ -76,6 +83,12 @@ public final class JWKSVerifier: AccessTokenVerifier {
         guard let claims = try? Self.claimsDecoder.decode(AccessClaims.self, from: payload) else {
             throw ProblemError.unauthorized("The access token claims are malformed.", code: "invalid_token")
         }
+        verified.remember(token, (kid, claims))
+        return try Self.principal(claims)
+    }
+
+    /// The principal of claims whose signature is valid, once they are checked (expiry, issuer, audience).
+    static func principal(_ claims: AccessClaims) throws -> Principal {
         do { try claims.validate() } catch {
             throw ProblemError.unauthorized("The access token has expired or is not for this audience.", code: "invalid_token")
         }

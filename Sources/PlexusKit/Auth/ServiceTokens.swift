@@ -84,6 +84,8 @@ public enum ServiceKeyError: Error, CustomStringConvertible {
 public final class ServiceTokens: Sendable {
     let keys: ServiceKeys
     let cache = NIOLockedValueBox<[ServiceName: (token: String, expires: Date)]>([:])
+    /// Tokens received whose signature was checked: their caller, audience and expiry.
+    let verified = VerifiedTokens<Claims>()
     static let lifetime: TimeInterval = 120
     static let leeway: TimeInterval = 30
 
@@ -101,7 +103,7 @@ public final class ServiceTokens: Sendable {
         var kid: String
     }
 
-    struct Claims: Codable {
+    struct Claims: Codable, Sendable {
         var sub: String
         var aud: String
         var iat: Int
@@ -127,16 +129,8 @@ public final class ServiceTokens: Sendable {
     @discardableResult
     public func verify(_ token: String?, allowed: Set<ServiceName>, now: Date = Date()) throws -> ServiceName {
         guard let token else { throw ProblemError.unauthorized("A service token is required.") }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]), let claimsData = Data(base64URLEncoded: parts[1]),
-              let signature = Data(base64URLEncoded: parts[2]),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData), header.alg == "EdDSA",
-              let claims = try? JSONDecoder().decode(Claims.self, from: claimsData),
-              let caller = ServiceName(rawValue: claims.sub), header.kid == claims.sub
-        else { throw ProblemError.unauthorized("The service token is malformed.", code: "invalid_token") }
-        guard let key = keys.publicKeys[caller],
-              key.isValidSignature(signature, for: Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)))
-        else { throw ProblemError.unauthorized("The service token is not signed by \(caller).", code: "invalid_token") }
+        let claims = try verified.value(for: token) ?? checkSignature(token)
+        let caller = ServiceName(rawValue: claims.sub)!
         guard Double(claims.exp) + AccessClaims.leeway > now.timeIntervalSince1970 else {
             throw ProblemError.unauthorized("The service token has expired.", code: "invalid_token")
         }
@@ -147,6 +141,22 @@ public final class ServiceTokens: Sendable {
             throw ProblemError.forbidden("\(caller) may not call this route.", code: "caller_not_granted")
         }
         return caller
+    }
+
+    /// The claims of a token signed by the service it names (remembered for the next request).
+    private func checkSignature(_ token: String) throws -> Claims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(base64URLEncoded: parts[0]), let claimsData = Data(base64URLEncoded: parts[1]),
+              let signature = Data(base64URLEncoded: parts[2]),
+              let header = try? JSONDecoder().decode(Header.self, from: headerData), header.alg == "EdDSA",
+              let claims = try? JSONDecoder().decode(Claims.self, from: claimsData),
+              let caller = ServiceName(rawValue: claims.sub), header.kid == claims.sub
+        else { throw ProblemError.unauthorized("The service token is malformed.", code: "invalid_token") }
+        guard let key = keys.publicKeys[caller],
+              key.isValidSignature(signature, for: Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count)))
+        else { throw ProblemError.unauthorized("The service token is not signed by \(caller).", code: "invalid_token") }
+        verified.remember(token, claims)
+        return claims
     }
 
     /// ``verify(_:allowed:now:)`` on a request's bearer token.

@@ -24,8 +24,8 @@ public struct PeriodicJob: Sendable {
 
 /// Tunables of a worker.
 public struct JobWorkerOptions: Sendable {
-    /// Jobs run at once by this process.
-    public var concurrency: Int = 4
+    /// Jobs run at once by this process (most wait on a partner's answer, not on the CPU).
+    public var concurrency: Int = 8
     /// How long a claim is held before another worker may take the job over.
     public var lease: Duration = .seconds(60)
     /// Poll interval when no `NOTIFY` arrives (scheduled retries become due without one).
@@ -38,7 +38,9 @@ public struct JobWorkerOptions: Sendable {
 }
 
 /// Claims and runs jobs from the service's `jobs` table until graceful shutdown. Woken by
-/// `LISTEN plexus_jobs` (holding one pooled connection), polling as a fallback.
+/// `LISTEN plexus_jobs` (holding one pooled connection), polling as a fallback. A pipeline, not
+/// batches: whenever a job finishes, its slot is filled by the next job due, so one slow job (a
+/// partner that takes its time to answer) never holds back the others.
 public final class JobWorker: Service, Sendable {
     let client: DatabaseClient
     let handlers: [String: JobHandler]
@@ -48,6 +50,8 @@ public final class JobWorker: Service, Sendable {
     let workerID: String
     let wake = WakeSignal()
     let stopping = NIOLockedValueBox(false)
+    /// Jobs running now.
+    let inFlight = NIOLockedValueBox(0)
 
     /// Creates a worker for `jobs`. Kit maintenance (`kit.prune`) is added automatically.
     public init(client: DatabaseClient, jobs: [JobRegistration], periodic: [PeriodicJob] = [], options: JobWorkerOptions = JobWorkerOptions(), logger: Logger) {
@@ -110,15 +114,38 @@ public final class JobWorker: Service, Sendable {
 
     func loop() async {
         var scheduled: [String: Int64] = [:]
-        while !stopping.withLockedValue({ $0 }), !Task.isCancelled {
-            var ran = 0
-            do {
-                if currentSlots() != scheduled { scheduled = try await schedulePeriodic() }
-                ran = try await runOnce()
-            } catch {
-                logger.warning("job queue unavailable", metadata: ["error": .string(String(describing: error))])
+        var buried: ContinuousClock.Instant?
+        // Jobs in flight are finished before the loop returns (graceful shutdown).
+        await withDiscardingTaskGroup { group in
+            while !stopping.withLockedValue({ $0 }), !Task.isCancelled {
+                let free = options.concurrency - inFlight.withLockedValue { $0 }
+                var claimed = 0
+                do {
+                    if currentSlots() != scheduled { scheduled = try await schedulePeriodic() }
+                    if buried.map({ ContinuousClock.now - $0 >= options.pollInterval }) ?? true {
+                        try await JobQueue.buryExhausted(client: client, logger: logger)
+                        buried = .now
+                    }
+                    if free > 0 {
+                        let jobs = try await JobQueue.claim(kinds: Array(handlers.keys), limit: free, lease: options.lease, workerID: workerID,
+                                                            client: client, logger: logger)
+                        claimed = jobs.count
+                        inFlight.withLockedValue { $0 += jobs.count }
+                        for job in jobs {
+                            group.addTask {
+                                await self.execute(job)
+                                self.inFlight.withLockedValue { $0 -= 1 }
+                                self.wake.signal() // a slot is free
+                            }
+                        }
+                    }
+                } catch {
+                    logger.warning("job queue unavailable", metadata: ["error": .string(String(describing: error))])
+                }
+                // Claim again at once while the queue fills every free slot; otherwise wait for a
+                // NOTIFY, a finished job or the poll interval.
+                if free == 0 || claimed < free { await wake.wait(timeout: options.pollInterval) }
             }
-            if ran < options.concurrency { await wake.wait(timeout: options.pollInterval) }
         }
     }
 
