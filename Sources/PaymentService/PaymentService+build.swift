@@ -39,13 +39,15 @@ public enum PaymentService: PlexusService {
         case .sandbox: sandbox
         case .stripe:
             StripeProvider(http: environment.http, apiURL: configuration.stripe?.apiURL ?? StripeSettings.defaultAPIURL,
-                           secretKey: configuration.stripe?.secretKey ?? "", webhookSecret: configuration.stripe?.webhookSecret ?? "")
+                           secretKey: configuration.stripe?.secretKey ?? "", webhookSecret: configuration.stripe?.webhookSecret ?? "",
+                           prices: configuration.stripe?.prices ?? [:])
         }
         let payments = PaymentRepository(client: database.client, outbox: environment.outbox, provider: provider)
-        PaymentsController(payments: payments, provider: provider,
-                           links: PaymentLinks(secret: configuration.webhookSecret, publicURL: configuration.common.publicURL)).addRoutes(to: router)
         let memberships = MembershipRepository(client: database.client, outbox: environment.outbox, provider: provider,
                                                prices: configuration.membershipPrices, policy: configuration.membershipPolicy)
+        PaymentsController(payments: payments, provider: provider,
+                           links: PaymentLinks(secret: configuration.webhookSecret, publicURL: configuration.common.publicURL),
+                           memberships: memberships).addRoutes(to: router)
         MembershipsController(memberships: memberships).addRoutes(to: router)
 
         let cancelled = EventSubscription.on(OrderEvent.cancelled) { event, connection, logger in
@@ -70,6 +72,7 @@ public enum PaymentService: PlexusService {
 /// | `PLEXUS_STRIPE_SECRET_KEY` | with `stripe`: the API key (`sk_live_…`, `sk_test_…` or a restricted `rk_…`) |
 /// | `PLEXUS_STRIPE_WEBHOOK_SECRET` | with `stripe`: the webhook endpoint's signing secret (`whsec_…`) |
 /// | `PLEXUS_STRIPE_API_URL` | with `stripe`: `https://api.stripe.com` (another URL for a local fake in tests) |
+/// | `PLEXUS_STRIPE_PRICES` | with `stripe`: Stripe Price ids per plan (`monthly=price_…,annual=price_…`): memberships become Stripe Billing subscriptions; unset, each period is an off-session charge the billing job makes |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_URL` | where the sandbox sends its webhooks (default: this service's own webhook route) |
 /// | `PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS` | how long after an outcome the sandbox sends its webhook (500) |
 /// | `PLEXUS_CURRENCY` | the currency of membership prices (`USD`) |
@@ -138,6 +141,7 @@ public struct PaymentConfiguration: ServiceConfiguration {
         let stripeKey = reader.optional("PLEXUS_STRIPE_SECRET_KEY")
         let stripeWebhookSecret = reader.optional("PLEXUS_STRIPE_WEBHOOK_SECRET")
         let stripeURL = reader.string("PLEXUS_STRIPE_API_URL", default: StripeSettings.defaultAPIURL)
+        let stripePrices = reader.optional("PLEXUS_STRIPE_PRICES")
         try reader.finish()
         var malformed: [String] = []
         if secret.utf8.count < 16 { malformed.append("PLEXUS_PAYMENT_WEBHOOK_SECRET (at least 16 characters)") }
@@ -153,7 +157,16 @@ public struct PaymentConfiguration: ServiceConfiguration {
             }
             let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"].contains { stripeURL.hasPrefix($0) }
             if !stripeURL.hasPrefix("https://") && !local { malformed.append("PLEXUS_STRIPE_API_URL (https://, or a loopback http:// URL for a local fake)") }
-            stripe = StripeSettings(secretKey: stripeKey ?? "", webhookSecret: stripeWebhookSecret ?? "", apiURL: stripeURL)
+            var priceIDs: [MembershipPlan: String] = [:]
+            for entry in (stripePrices ?? "").split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let plan = MembershipPlan(rawValue: parts[0]), parts[1].hasPrefix("price_") else {
+                    malformed.append("PLEXUS_STRIPE_PRICES (plan=price_…, comma-separated)")
+                    break
+                }
+                priceIDs[plan] = parts[1]
+            }
+            stripe = StripeSettings(secretKey: stripeKey ?? "", webhookSecret: stripeWebhookSecret ?? "", apiURL: stripeURL, prices: priceIDs)
         }
         if !(0...60_000).contains(delay) { malformed.append("PLEXUS_PAYMENT_SANDBOX_WEBHOOK_DELAY_MS (0 to 60000)") }
         if !Money.isValidCurrency(currency) { malformed.append("PLEXUS_CURRENCY (an ISO 4217 code such as USD)") }
@@ -177,11 +190,14 @@ public struct StripeSettings: Sendable {
     public var secretKey: String
     public var webhookSecret: String
     public var apiURL: String
+    /// Stripe Price ids per plan (Stripe Billing subscriptions); empty: off-session charges.
+    public var prices: [MembershipPlan: String]
 
     /// Creates the settings.
-    public init(secretKey: String, webhookSecret: String, apiURL: String = StripeSettings.defaultAPIURL) {
+    public init(secretKey: String, webhookSecret: String, apiURL: String = StripeSettings.defaultAPIURL, prices: [MembershipPlan: String] = [:]) {
         self.secretKey = secretKey
         self.webhookSecret = webhookSecret
         self.apiURL = apiURL
+        self.prices = prices
     }
 }

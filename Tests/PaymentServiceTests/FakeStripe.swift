@@ -50,7 +50,33 @@ final class FakeStripe: @unchecked Sendable {
         var refunded = 0
     }
 
+    /// Stripe Prices the fake knows: id → (months, amount).
+    static let prices: [String: (months: Int, amount: Int)] = ["price_monthly": (1, 999), "price_semiannual": (6, 4999), "price_annual": (12, 8999)]
+
+    struct Subscription {
+        var id: String
+        var customer: String
+        var price: String
+        var paymentMethod: String
+        var status = "active"
+        var start: Date
+        var end: Date
+        var cancelAtPeriodEnd = false
+        var latestInvoice: String
+        var metadata: [String: String]
+    }
+
+    struct Invoice {
+        var id: String
+        var subscription: String
+        var status: String
+        var amount: Int
+        var lastError: [String: Any]?
+    }
+
     struct State {
+        var subscriptions: [String: Subscription] = [:]
+        var invoices: [String: Invoice] = [:]
         var intents: [String: Intent] = [:]
         var customers: Set<String> = []
         /// Payment method → the customer it is attached to.
@@ -65,6 +91,7 @@ final class FakeStripe: @unchecked Sendable {
     var violations: [String] { state.withLockedValue { $0.violations } }
     var requests: [String] { state.withLockedValue { $0.requests } }
     func intent(_ id: String) -> Intent? { state.withLockedValue { $0.intents[id] } }
+    func subscription(_ id: String) -> Subscription? { state.withLockedValue { $0.subscriptions[id] } }
 
     /// The router to serve.
     func router() -> Router<BasicRequestContext> {
@@ -102,7 +129,149 @@ final class FakeStripe: @unchecked Sendable {
                 return (200, Self.methodJSON(id, method))
             }
         }
+        router.post("/v1/subscriptions") { request, context in try await self.handle(request, context) { form in self.subscribe(form) } }
+        router.get("/v1/subscriptions/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await self.handle(request, context) { _ in
+                self.state.withLockedValue { state in
+                    guard let subscription = state.subscriptions[id] else { return Self.missing("subscription", id) }
+                    return (200, Self.json(subscription, state))
+                }
+            }
+        }
+        router.post("/v1/subscriptions/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await self.handle(request, context) { form in
+                self.state.withLockedValue { state in
+                    guard var subscription = state.subscriptions[id] else { return Self.missing("subscription", id) }
+                    if let cancel = form["cancel_at_period_end"] { subscription.cancelAtPeriodEnd = cancel == "true" }
+                    if let method = form["default_payment_method"] {
+                        guard state.attached[method] == subscription.customer else { return Self.invalid("default_payment_method", "Not attached to the customer.") }
+                        subscription.paymentMethod = method
+                    }
+                    state.subscriptions[id] = subscription
+                    return (200, Self.json(subscription, state))
+                }
+            }
+        }
+        router.delete("/v1/subscriptions/:id") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await self.handle(request, context) { _ in
+                self.state.withLockedValue { state in
+                    guard var subscription = state.subscriptions[id] else { return Self.missing("subscription", id) }
+                    subscription.status = "canceled"
+                    state.subscriptions[id] = subscription
+                    return (200, Self.json(subscription, state))
+                }
+            }
+        }
+        router.post("/v1/invoices/:id/pay") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            return try await self.handle(request, context) { form in
+                self.state.withLockedValue { state in
+                    guard var invoice = state.invoices[id], var subscription = state.subscriptions[invoice.subscription] else { return Self.missing("invoice", id) }
+                    guard invoice.status == "open" else { return (400, ["error": ["type": "invalid_request_error", "code": "invoice_not_open", "message": "Paid."]]) }
+                    let method = form["payment_method"] ?? subscription.paymentMethod
+                    if let error = Self.offSessionDecline(method) {
+                        invoice.lastError = error
+                        state.invoices[id] = invoice
+                        return (402, ["error": error])
+                    }
+                    invoice.status = "paid"
+                    invoice.lastError = nil
+                    subscription.status = "active"
+                    state.invoices[id] = invoice
+                    state.subscriptions[subscription.id] = subscription
+                    return (200, ["id": id, "object": "invoice", "status": "paid"])
+                }
+            }
+        }
         return router
+    }
+
+    // MARK: Stripe Billing
+
+    /// The decline an off-session charge of `method` gets, if any.
+    static func offSessionDecline(_ method: String) -> [String: Any]? {
+        guard let behaviour = methods[method]?.behaviour, behaviour != "succeed" else { return nil }
+        let (code, decline) = behaviour == "authentication" ? ("authentication_required", "authentication_required") : ("card_declined", behaviour)
+        return ["type": "card_error", "code": code, "decline_code": decline, "message": "Your card was declined."]
+    }
+
+    private func subscribe(_ form: [String: String]) -> (Int, [String: Any]) {
+        state.withLockedValue { state in
+            guard let customer = form["customer"], state.customers.contains(customer) else { return Self.missing("customer", form["customer"] ?? "") }
+            guard let price = form["items[0][price]"], let plan = Self.prices[price] else { return Self.missing("price", form["items[0][price]"] ?? "") }
+            guard let method = form["default_payment_method"], state.attached[method] == customer else {
+                return Self.invalid("default_payment_method", "The payment method is not attached to this customer.")
+            }
+            guard form["payment_behavior"] == "error_if_incomplete" else { return Self.invalid("payment_behavior", "The fake expects error_if_incomplete.") }
+            if let error = Self.offSessionDecline(method) { return (402, ["error": error]) }
+            var metadata: [String: String] = [:]
+            for (key, value) in form where key.hasPrefix("metadata[") { metadata[String(key.dropFirst(9).dropLast())] = value }
+            let now = Date()
+            let invoice = Invoice(id: "in_" + RandomID.next(), subscription: "", status: "paid", amount: plan.amount)
+            let subscription = Subscription(id: "sub_" + RandomID.next(), customer: customer, price: price, paymentMethod: method, start: now,
+                                            end: Calendar.utc.date(byAdding: .month, value: plan.months, to: now)!, latestInvoice: invoice.id, metadata: metadata)
+            state.subscriptions[subscription.id] = subscription
+            state.invoices[invoice.id] = Invoice(id: invoice.id, subscription: subscription.id, status: "paid", amount: plan.amount)
+            return (200, Self.json(subscription, state))
+        }
+    }
+
+    /// Stripe's billing cycle for `id`: the next period begins and its invoice is charged to the
+    /// subscription's card (paid, or open with the subscription `past_due`). Returns the signed event.
+    func cycle(_ id: String) -> (Data, String) {
+        let (invoice, paid) = state.withLockedValue { state -> (Invoice, Bool) in
+            var subscription = state.subscriptions[id]!
+            let plan = Self.prices[subscription.price]!
+            subscription.start = subscription.end
+            subscription.end = Calendar.utc.date(byAdding: .month, value: plan.months, to: subscription.start)!
+            let decline = Self.offSessionDecline(subscription.paymentMethod)
+            let invoice = Invoice(id: "in_" + RandomID.next(), subscription: id, status: decline == nil ? "paid" : "open", amount: plan.amount, lastError: decline)
+            subscription.latestInvoice = invoice.id
+            subscription.status = decline == nil ? "active" : "past_due"
+            state.subscriptions[id] = subscription
+            state.invoices[invoice.id] = invoice
+            return (invoice, decline == nil)
+        }
+        return signed(paid ? "invoice.paid" : "invoice.payment_failed", ["id": invoice.id, "object": "invoice", "subscription": id, "amount_paid": paid ? invoice.amount : 0,
+                                                                         "currency": "usd", "status": invoice.status])
+    }
+
+    /// The subscription's card becomes `method` (as if the card on file stopped working).
+    func setPaymentMethod(_ id: String, _ method: String) {
+        state.withLockedValue { $0.subscriptions[id]?.paymentMethod = method }
+    }
+
+    /// Stripe ends subscription `id` (the end of a cancelled period, or its dunning gave up).
+    func end(_ id: String) -> (Data, String) {
+        let subscription = state.withLockedValue { state -> Subscription in
+            state.subscriptions[id]!.status = "canceled"
+            return state.subscriptions[id]!
+        }
+        return signed("customer.subscription.deleted", ["id": id, "object": "subscription", "status": subscription.status, "customer": subscription.customer])
+    }
+
+    func signed(_ type: String, _ object: [String: Any], at time: Date = Date()) -> (Data, String) {
+        let event: [String: Any] = ["id": "evt_" + RandomID.next(), "object": "event", "type": type, "created": Int(time.timeIntervalSince1970),
+                                    "api_version": StripeProvider.apiVersion, "data": ["object": object]]
+        let body = try! JSONSerialization.data(withJSONObject: event)
+        return (body, WebhookSignature.header(for: body, secret: Self.webhookSecret, time: time))
+    }
+
+    static func json(_ subscription: Subscription, _ state: State) -> [String: Any] {
+        var invoice: [String: Any] = ["id": subscription.latestInvoice, "object": "invoice"]
+        if let stored = state.invoices[subscription.latestInvoice] {
+            invoice["status"] = stored.status
+            if let error = stored.lastError {
+                invoice["payment_intent"] = ["id": "pi_" + stored.id.dropFirst(3), "object": "payment_intent", "amount": stored.amount, "currency": "usd",
+                                             "status": "requires_payment_method", "last_payment_error": error]
+            }
+        }
+        return ["id": subscription.id, "object": "subscription", "status": subscription.status, "customer": subscription.customer,
+                "current_period_start": Int(subscription.start.timeIntervalSince1970), "current_period_end": Int(subscription.end.timeIntervalSince1970),
+                "cancel_at_period_end": subscription.cancelAtPeriodEnd, "latest_invoice": invoice, "metadata": subscription.metadata]
     }
 
     // MARK: Stripe's behaviour

@@ -15,20 +15,22 @@ struct StripeHarness: Sendable {
     let fake: FakeStripe
     let memberships: MembershipRepository
 
-    static func with<T: Sendable>(_ body: @Sendable (StripeHarness, any TestClientProtocol) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(prices: [MembershipPlan: String] = [:],
+                                  _ body: @Sendable (StripeHarness, any TestClientProtocol) async throws -> T) async throws -> T {
         let fake = FakeStripe()
         return try await Application(router: fake.router()).test(.live) { stripe in
             let url = try await TestPostgres.shared.makeDatabase(try PaymentService.migrations.filter { $0.component != "kit" })
             let database = Database(url: url, maxConnections: 20, logger: testLogger())
             let issuer = try TestIssuer()
-            let settings = StripeSettings(secretKey: FakeStripe.secretKey, webhookSecret: FakeStripe.webhookSecret, apiURL: "http://127.0.0.1:\(stripe.port!)")
+            let settings = StripeSettings(secretKey: FakeStripe.secretKey, webhookSecret: FakeStripe.webhookSecret, apiURL: "http://127.0.0.1:\(stripe.port!)",
+                                          prices: prices)
             return try await database.client.withRunning { client in
                 let configuration = PaymentConfiguration(common: .test(.payment, database: url), provider: .stripe, webhookSecret: "links-secret-for-tests",
                                                          stripe: settings)
                 let router = try await TestServices.assemble(PaymentService.self, configuration: configuration, database: database,
                                                              verifier: issuer.verifier).parts.router.router
                 let provider = StripeProvider(http: ServiceClient(http: .plexus), apiURL: settings.apiURL, secretKey: settings.secretKey,
-                                              webhookSecret: settings.webhookSecret)
+                                              webhookSecret: settings.webhookSecret, prices: prices)
                 let memberships = MembershipRepository(client: client, outbox: Outbox(source: .payment, subscribers: []), provider: provider,
                                                        prices: configuration.membershipPrices, policy: configuration.membershipPolicy)
                 return try await Application(router: router).test(.router) { http in
@@ -142,6 +144,78 @@ struct StripeProviderTests {
                                                                       as: String.self).first)
             let ignored = try await harness.webhook(http, harness.fake.event("payment_intent.succeeded", intent: intent))
             #expect(try ignored.status == .ok && (try ignored.decode(StatusMessage.self)).status == "ignored")
+            #expect(harness.fake.violations.isEmpty, "\(harness.fake.violations)")
+        }
+    }
+
+    @Test("memberships as Stripe Billing subscriptions: webhooks renew, fail, recover and end them; the billing job reconciles a lost webhook and enforces the grace period")
+    func billingSubscriptions() async throws {
+        try await StripeHarness.with(prices: [.monthly: "price_monthly", .annual: "price_annual"]) { harness, http in
+            let logger = testLogger()
+            func subscribe(_ method: String, user: UUID) async throws -> TestResponse {
+                try await http.send(.post, "/api/v1/memberships", CreateMembershipRequest(plan: .monthly, paymentMethod: PaymentMethodInput(type: "stripe", id: method)),
+                                    token: try await harness.issuer.token(user: user), headers: [.idempotencyKey: RandomToken.hex(bytes: 8)])
+            }
+            func current(_ user: UUID) async throws -> MembershipDTO { try #require(try await harness.memberships.current(userID: user, logger: logger)) }
+            func reference(_ membership: UUID) async throws -> String {
+                try #require(try await harness.client.column("SELECT subscription_reference FROM memberships WHERE id = \(membership)", as: String.self).first)
+            }
+
+            // a declined first invoice starts nothing at Stripe
+            let declined = try await subscribe("pm_card_chargeCustomerFail", user: .v7())
+            #expect(try declined.status == .init(code: 402) && (try declined.problem().code) == "card_declined")
+
+            // subscribed: Stripe's subscription, its period, one paid invoice
+            let member = UUID.v7()
+            let created = try await subscribe("pm_card_visa", user: member)
+            #expect(created.status == .created)
+            let membership = try created.decode(MembershipDTO.self)
+            let subscription = try await reference(membership.id)
+            let atStripe = try #require(harness.fake.subscription(subscription))
+            #expect(membership.status == .active && membership.currentPeriodEnd.map { abs($0.timeIntervalSince(atStripe.end)) < 1 } == true)
+            #expect(atStripe.metadata["membership_id"] == membership.id.uuidString.lowercased())
+
+            // Stripe renews (invoice.paid): renewed once, however often the event comes
+            let renewal = harness.fake.cycle(subscription)
+            #expect(try await harness.webhook(http, renewal).decode(StatusMessage.self).status == "applied")
+            #expect(try await harness.webhook(http, renewal).decode(StatusMessage.self).status == "duplicate")
+            var now = try await current(member)
+            #expect(now.status == .active && now.charges.count == 2 && now.currentPeriodStart.map { abs($0.timeIntervalSince(atStripe.end)) < 1 } == true)
+
+            // the card stops working: invoice.payment_failed → past due; paying with another card recovers it
+            harness.fake.setPaymentMethod(subscription, "pm_card_chargeCustomerFail")
+            #expect(try await harness.webhook(http, harness.fake.cycle(subscription)).decode(StatusMessage.self).status == "applied")
+            now = try await current(member)
+            #expect(now.status == .pastDue && now.lastFailure?.code == "card_declined")
+            let recovered = try await subscribe("pm_card_mastercard", user: member)
+            #expect(recovered.status == .ok)
+            #expect(try recovered.decode(MembershipDTO.self).status == .active && harness.fake.subscription(subscription)?.status == "active")
+
+            // a renewal whose webhook never came: the billing job asks Stripe an hour after the period ended
+            let paidUntil = try #require(try await current(member).currentPeriodEnd)
+            _ = harness.fake.cycle(subscription)
+            #expect(try await harness.memberships.billDue(now: paidUntil.addingTimeInterval(3_601), logger: logger) == 1)
+            #expect(try await current(member).charges.filter { $0.status == "succeeded" }.count == 4)
+
+            // cancel at the period's end at Stripe; Stripe ends it (customer.subscription.deleted)
+            #expect(try await http.send(.delete, "/api/v1/memberships/me", NoBody(), token: try await harness.issuer.token(user: member)).status == .ok)
+            #expect(harness.fake.subscription(subscription)?.cancelAtPeriodEnd == true)
+            #expect(try await harness.webhook(http, harness.fake.end(subscription)).decode(StatusMessage.self).status == "applied")
+            #expect(try await current(member).status == .canceled)
+
+            // a renewal that stays unpaid past the grace period: cancelled at Stripe, expired here
+            let lapsing = UUID.v7()
+            let second = try await subscribe("pm_card_visa", user: lapsing).decode(MembershipDTO.self)
+            let secondSubscription = try await reference(second.id)
+            harness.fake.setPaymentMethod(secondSubscription, "pm_card_chargeCustomerFail")
+            #expect(try await harness.webhook(http, harness.fake.cycle(secondSubscription)).decode(StatusMessage.self).status == "applied")
+            let grace = try #require(try await current(lapsing).graceEndsAt)
+            #expect(try await harness.memberships.billDue(now: grace.addingTimeInterval(1), logger: logger) == 1)
+            #expect(try await current(lapsing).status == .expired && harness.fake.subscription(secondSubscription)?.status == "canceled")
+
+            let events = try await harness.client.column("SELECT type FROM outbox WHERE type LIKE 'membership.%' ORDER BY created_at, id", as: String.self)
+            #expect(events == ["membership.activated", "membership.renewed", "membership.past_due", "membership.renewed", "membership.renewed",
+                               "membership.expired", "membership.activated", "membership.past_due", "membership.expired"])
             #expect(harness.fake.violations.isEmpty, "\(harness.fake.violations)")
         }
     }

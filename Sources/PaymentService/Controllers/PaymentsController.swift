@@ -9,6 +9,7 @@ struct PaymentsController: Sendable {
     let payments: PaymentRepository
     let provider: any PaymentProvider
     let links: PaymentLinks
+    let memberships: MembershipRepository
 
     /// Confirms payment `id` of `customer` with the provider and applies the outcome (the API route
     /// and the hosted page share it). A decline is returned as the outcome, not thrown.
@@ -101,6 +102,11 @@ struct PaymentsController: Sendable {
             return found
         }
         if seen { return "duplicate" }
+        if event.type == "subscription.changed" {
+            let known = try await memberships.subscriptionChanged(event.data.providerReference, logger: logger)
+            try await record(event, known ? "applied" : "unknown_subscription", logger: logger)
+            return known ? "applied" : "ignored"
+        }
         guard let payment = try await payments.find(event.data.paymentId, logger: logger), payment.reference == event.data.providerReference else {
             try await record(event, "unknown_payment", logger: logger)
             return "ignored"

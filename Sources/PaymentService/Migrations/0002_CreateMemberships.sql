@@ -9,6 +9,8 @@ CREATE TABLE memberships (
     currency char(3) NOT NULL,
     provider text NOT NULL,
     method_reference text NOT NULL,
+    -- with a provider that bills subscriptions itself (Stripe Billing): its subscription
+    subscription_reference text,
     card_brand text,
     card_last4 text,
     -- periods paid so far; the period being charged next is periods_paid + 1
@@ -31,6 +33,7 @@ CREATE TABLE memberships (
 );
 CREATE UNIQUE INDEX memberships_live ON memberships (user_id) WHERE status IN ('incomplete', 'active', 'past_due');
 CREATE INDEX memberships_user ON memberships (user_id, created_at DESC);
+CREATE UNIQUE INDEX memberships_subscription ON memberships (provider, subscription_reference);
 CREATE INDEX memberships_due ON memberships (next_attempt_at) WHERE status IN ('incomplete', 'active', 'past_due');
 
 -- Every charge attempt: the receipts, and the declines.

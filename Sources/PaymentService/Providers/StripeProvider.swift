@@ -20,14 +20,18 @@ public struct StripeProvider: PaymentProvider {
     let apiURL: String
     let secretKey: String
     let webhookSecret: String
+    /// Stripe Price ids per plan: with them memberships are Stripe Billing subscriptions; without,
+    /// each period is an off-session PaymentIntent the billing job makes.
+    let prices: [MembershipPlan: String]
 
     /// The API version these requests and answers are written for.
     public static let apiVersion = "2024-06-20"
     /// The header Stripe signs webhooks with.
     public static let signatureHeader = "Stripe-Signature"
 
-    public init(http: ServiceClient, apiURL: String, secretKey: String, webhookSecret: String) {
+    public init(http: ServiceClient, apiURL: String, secretKey: String, webhookSecret: String, prices: [MembershipPlan: String] = [:]) {
         self.http = http
+        self.prices = prices
         self.apiURL = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         self.secretKey = secretKey
         self.webhookSecret = webhookSecret
@@ -84,6 +88,55 @@ public struct StripeProvider: PaymentProvider {
         if case .declined(let error) = answer { return ChargeResult(reference: error.paymentIntent?.id, outcome: error.outcome) }
         let intent = try answer.get()
         return ChargeResult(reference: intent.id, outcome: intent.outcome)
+    }
+
+    // MARK: Subscriptions (Stripe Billing)
+
+    public var billsMemberships: Bool { !prices.isEmpty }
+
+    public func startSubscription(method: String, plan: MembershipPlan, membershipID: UUID, idempotencyKey: String,
+                                  logger: Logger) async throws -> SubscriptionState {
+        let parts = method.split(separator: " ").map(String.init)
+        guard parts.count == 2, let price = prices[plan] else {
+            throw ProblemError.validation([FieldError(field: "plan", code: "unavailable", message: "This plan is not on offer.")])
+        }
+        let subscription: Subscription = try await post("/v1/subscriptions", [
+            ("customer", parts[0]), ("items[0][price]", price), ("default_payment_method", parts[1]), ("payment_behavior", "error_if_incomplete"),
+            ("metadata[membership_id]", membershipID.uuidString.lowercased()), ("expand[]", "latest_invoice.payment_intent"),
+        ], key: idempotencyKey, logger: logger).get()
+        return subscription.state
+    }
+
+    public func subscription(_ reference: String, logger: Logger) async throws -> SubscriptionState {
+        let response = try await call(.GET, "/v1/subscriptions/\(Self.pathSegment(reference))?expand[]=latest_invoice.payment_intent", form: nil, key: nil,
+                                      logger: logger)
+        let subscription: Subscription = try Self.read(response).get()
+        return subscription.state
+    }
+
+    public func setCancelAtPeriodEnd(_ reference: String, _ cancel: Bool, logger: Logger) async throws {
+        let _: Subscription = try await post("/v1/subscriptions/\(Self.pathSegment(reference))", [("cancel_at_period_end", cancel ? "true" : "false")],
+                                             key: "cancel-\(reference)-\(cancel)-\(UUID.v7().uuidString.lowercased())", logger: logger).get()
+    }
+
+    public func cancelSubscription(_ reference: String, logger: Logger) async throws {
+        let response = try await call(.DELETE, "/v1/subscriptions/\(Self.pathSegment(reference))", form: nil, key: nil, logger: logger)
+        let _: Subscription = try Self.read(response).get()
+    }
+
+    public func payOutstanding(_ reference: String, method: PaymentMethodInput, idempotencyKey: String, logger: Logger) async throws -> SubscriptionState {
+        let id = try Self.paymentMethodID(method)
+        let current = try await subscription(reference, logger: logger)
+        guard let customer = current.customer else { throw ProblemError.unavailable("Stripe named no customer.", code: "provider_unavailable") }
+        let _: PaymentMethod = try await post("/v1/payment_methods/\(Self.pathSegment(id))/attach", [("customer", customer)],
+                                              key: "attach-\(customer)-\(id)", logger: logger).get()
+        let _: Subscription = try await post("/v1/subscriptions/\(Self.pathSegment(reference))", [("default_payment_method", id)],
+                                             key: "default-\(idempotencyKey)", logger: logger).get()
+        if let invoice = current.latestInvoice {
+            let _: Reference = try await post("/v1/invoices/\(Self.pathSegment(invoice))/pay", [("payment_method", id)], key: "pay-\(idempotencyKey)",
+                                              logger: logger).get()
+        }
+        return try await subscription(reference, logger: logger)
     }
 
     // MARK: Webhooks
@@ -294,6 +347,44 @@ public struct StripeProvider: PaymentProvider {
         }
     }
 
+    struct Invoice: Decodable, Sendable {
+        var id: String
+        var status: String?
+        var paymentIntent: Intent?
+
+        enum CodingKeys: String, CodingKey { case id, status, paymentIntent }
+
+        init(from decoder: any Decoder) throws {
+            if let id = try? decoder.singleValueContainer().decode(String.self) {
+                self.id = id
+                return
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            status = try container.decodeIfPresent(String.self, forKey: .status)
+            paymentIntent = try? container.decodeIfPresent(Intent.self, forKey: .paymentIntent)
+        }
+    }
+
+    struct Subscription: Decodable, Sendable {
+        var id: String
+        var status: String
+        var customer: String?
+        var currentPeriodStart: Int
+        var currentPeriodEnd: Int
+        var latestInvoice: Invoice?
+
+        var state: SubscriptionState {
+            var failure: PaymentFailure?
+            if latestInvoice?.status == "open", let intent = latestInvoice?.paymentIntent, case .failed(let declined, _) = intent.outcome { failure = declined }
+            var state = SubscriptionState(reference: id, status: status, periodStart: Date(timeIntervalSince1970: TimeInterval(currentPeriodStart)),
+                                          periodEnd: Date(timeIntervalSince1970: TimeInterval(currentPeriodEnd)), latestInvoice: latestInvoice?.id,
+                                          failure: failure, card: latestInvoice?.paymentIntent?.paymentMethod?.card)
+            state.customer = customer
+            return state
+        }
+    }
+
     struct Event: Decodable, Sendable {
         struct Payload: Decodable, Sendable {
             var object: EventObject
@@ -309,6 +400,8 @@ public struct StripeProvider: PaymentProvider {
             var metadata: [String: String]?
             var paymentIntent: String?
             var lastPaymentError: Decline?
+            /// An invoice's subscription.
+            var subscription: String?
         }
 
         var id: String
@@ -323,6 +416,13 @@ public struct StripeProvider: PaymentProvider {
             let object = data.object
             let paymentID = object.metadata?["payment_id"].flatMap(UUID.init(uuidString:)) ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
             let currency = (object.currency ?? "").uppercased()
+            if type.hasPrefix("invoice.") || type.hasPrefix("customer.subscription.") {
+                // Something happened to a subscription: the membership is brought up to date from it.
+                let reference = type.hasPrefix("invoice.") ? object.subscription ?? "" : object.id
+                return WebhookEvent(id: id, type: "subscription.changed", createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
+                                    data: WebhookEventData(paymentId: paymentID, providerReference: reference,
+                                                           amount: Money(amount: object.amount ?? 0, currency: currency)))
+            }
             let (kind, reference, amount): (String, String, Int) = switch type {
             case "payment_intent.succeeded": ("payment.succeeded", object.id, object.amount ?? 0)
             case "payment_intent.payment_failed": ("payment.failed", object.id, object.amount ?? 0)

@@ -11,6 +11,8 @@ struct MembershipRecord: Sendable {
     var state: MembershipCycle.State
     var price: Money
     var methodReference: String
+    /// The provider's subscription, when the provider bills it.
+    var subscriptionReference: String?
     var card: CardSummary?
     var failure: PaymentFailure?
     var createdAt: Date
@@ -18,14 +20,16 @@ struct MembershipRecord: Sendable {
 
     static let columns = """
         id, user_id, plan, status, amount, currency, method_reference, card_brand, card_last4, periods_paid, failed_attempts, current_period_start,
-        current_period_end, cancel_at_period_end, next_attempt_at, grace_ends_at, ended_at, failure_code, failure_message, created_at, updated_at
+        current_period_end, cancel_at_period_end, next_attempt_at, grace_ends_at, ended_at, failure_code, failure_message, created_at, updated_at,
+        subscription_reference
         """
 
     init(row: PostgresRow) throws {
         let (id, user, plan, status, amount, currency, method, brand, last4, paid, failed, start, end, cancel, next, grace, ended, code, message,
-             created, updated)
+             created, updated, subscription)
             = try row.decode((UUID, UUID, String, String, Int, String, String, String?, String?, Int, Int, Date?, Date?, Bool, Date?, Date?, Date?,
-                              String?, String?, Date, Date).self)
+                              String?, String?, Date, Date, String?).self)
+        self.subscriptionReference = subscription
         self.id = id
         self.userID = user
         self.state = MembershipCycle.State(status: MembershipStatus(rawValue: status) ?? .failed, plan: MembershipPlan(rawValue: plan) ?? .monthly,
@@ -135,6 +139,10 @@ struct MembershipRepository: Sendable {
             RETURNING \(unescaped: MembershipRecord.columns)
             """, logger: logger) { inserted = try MembershipRecord(row: row) }
         guard let membership = inserted else { throw ProblemError.conflict("membership_exists", "You are a member already.") }
+        if provider.billsMemberships {
+            let (updated, declined) = try await startSubscription(membership, now: now, logger: logger)
+            return (updated, true, declined)
+        }
         let period = MembershipCycle.nextPeriod(of: membership.state, now: now)
         let (updated, declined) = try await charge(membership, period: 1, attempt: 1, start: period.start, end: period.end, now: now, logger: logger)
         return (updated, true, declined)
@@ -143,6 +151,25 @@ struct MembershipRepository: Sendable {
     /// Pays a `past_due` membership's outstanding period with another card.
     private func payOutstanding(_ membership: MembershipRecord, method: PaymentMethodInput, now: Date,
                                 logger: Logger) async throws -> (MembershipRecord, created: Bool, declined: PaymentFailure?) {
+        if let reference = membership.subscriptionReference {
+            guard let claimed = try await claim(membership.id, logger: logger) else {
+                throw ProblemError.conflict("membership_billing_in_progress", "A charge of your membership is being made; try again shortly.")
+            }
+            let subscription: SubscriptionState
+            do {
+                subscription = try await provider.payOutstanding(reference, method: method,
+                                                                 idempotencyKey: "membership-\(claimed.id.uuidString.lowercased())-pay-\(claimed.state.failedAttempts)",
+                                                                 logger: logger)
+            } catch let problem as ProblemError where problem.status.code == 402 {
+                try await release(claimed.id, logger: logger)
+                return (claimed, false, PaymentFailure(code: problem.code, message: problem.detail ?? "The card was declined."))
+            } catch {
+                try await release(claimed.id, logger: logger)
+                throw error
+            }
+            let updated = try await applySubscription(claimed, subscription, now: now, logger: logger)
+            return (updated, false, updated.state.status == .pastDue ? updated.failure ?? subscription.failure : nil)
+        }
         let saved = try await providerCall { try await provider.saveMethod(method, logger: logger) }
         guard var claimed = try await claim(membership.id, logger: logger) else {
             throw ProblemError.conflict("membership_billing_in_progress", "A charge of your membership is being made; try again shortly.")
@@ -174,6 +201,10 @@ struct MembershipRepository: Sendable {
         while handled < limit, let membership = try await claimDue(now: now, logger: logger) {
             handled += 1
             do {
+                if provider.billsMemberships {
+                    try await reconcileSubscription(membership, now: now, logger: logger)
+                    continue
+                }
                 switch MembershipCycle.due(membership.state, now: now) {
                 case .charge(let period, let attempt, let start, let end):
                     _ = try await charge(membership, period: period, attempt: attempt, start: start, end: end, now: now, logger: logger)
@@ -247,6 +278,117 @@ struct MembershipRepository: Sendable {
         return (updated, failure)
     }
 
+    // MARK: Subscriptions the provider bills
+
+    /// Starts the provider's subscription for a new membership (the lease is held): its first
+    /// invoice is paid at once or the membership fails.
+    private func startSubscription(_ membership: MembershipRecord, now: Date, logger: Logger) async throws -> (MembershipRecord, PaymentFailure?) {
+        let subscription: SubscriptionState
+        do {
+            subscription = try await provider.startSubscription(method: membership.methodReference, plan: membership.state.plan, membershipID: membership.id,
+                                                                idempotencyKey: "membership-\(membership.id.uuidString.lowercased())-start", logger: logger)
+        } catch let problem as ProblemError where problem.status.code < 500 {
+            let failure = PaymentFailure(code: problem.code, message: problem.detail ?? "The card was declined.")
+            let (state, _) = MembershipCycle.charged(membership.state, succeeded: false, start: now, end: now, now: now, policy: policy)
+            let updated = try await apply(membership, state, charge: ChargeRow(period: 1, attempt: 1, succeeded: false, reference: nil, failure: failure,
+                                                                               start: now, end: now),
+                                          announce: nil, failure: failure, logger: logger)
+            return (updated, failure)
+        } catch {
+            // The lease runs out and the billing job asks again with the same key.
+            throw ProblemError.unavailable("The payment provider did not answer; your membership starts when it does.", code: "provider_unavailable",
+                                           retryAfter: 5)
+        }
+        var membership = membership
+        try await client.query("UPDATE memberships SET subscription_reference = \(subscription.reference) WHERE id = \(membership.id)", logger: logger)
+        membership.subscriptionReference = subscription.reference
+        let updated = try await applySubscription(membership, subscription, now: now, logger: logger)
+        return (updated, updated.state.status == .active ? nil : subscription.failure ?? PaymentFailure(code: "card_declined", message: "The card was declined."))
+    }
+
+    /// The billing job's part for a subscription the provider bills: ask it where the subscription
+    /// stands (a webhook that never came changes nothing here) and apply that.
+    private func reconcileSubscription(_ membership: MembershipRecord, now: Date, logger: Logger) async throws {
+        guard let reference = membership.subscriptionReference else {
+            if membership.state.status == .incomplete { _ = try await startSubscription(membership, now: now, logger: logger) }
+            return
+        }
+        let subscription = try await provider.subscription(reference, logger: logger)
+        _ = try await applySubscription(membership, subscription, now: now, logger: logger)
+    }
+
+    /// A provider's event about subscription `reference`: the membership is brought up to date now.
+    /// `false` when no membership has it.
+    func subscriptionChanged(_ reference: String, now: Date = Date(), logger: Logger) async throws -> Bool {
+        var found: UUID?
+        for try await id in try await client.query("""
+            SELECT id FROM memberships WHERE provider = \(provider.name.rawValue) AND subscription_reference = \(reference)
+            """, logger: logger).decode(UUID.self) { found = id }
+        guard let id = found else { return false }
+        guard let claimed = try await claim(id, logger: logger) else {
+            throw ProblemError.unavailable("A charge of this membership is being recorded; send the event again.", code: "membership_busy", retryAfter: 5)
+        }
+        do {
+            try await reconcileSubscription(claimed, now: now, logger: logger)
+        } catch {
+            try await release(claimed.id, logger: logger)
+            throw error
+        }
+        return true
+    }
+
+    /// Applies what the provider says of a subscription (the lease is held): a new paid period is a
+    /// renewal (or the activation), a failed invoice makes it `past_due`, an ended subscription ends
+    /// it. The grace period is this service's: a renewal still unpaid when it ends is cancelled at the
+    /// provider and the membership expires.
+    private func applySubscription(_ membership: MembershipRecord, _ subscription: SubscriptionState, now: Date,
+                                   logger: Logger) async throws -> MembershipRecord {
+        var current = membership
+        current.card = subscription.card ?? membership.card
+        let state = membership.state
+        let backstop = 3_600.0 // the job asks an hour after a period ends, in case its webhook never came
+        switch subscription.status {
+        case "active", "trialing":
+            guard state.periodsPaid == 0 || subscription.periodEnd > (state.currentPeriodEnd ?? .distantPast).addingTimeInterval(1) else { break }
+            var (next, announcement) = MembershipCycle.charged(state, succeeded: true, start: subscription.periodStart, end: subscription.periodEnd, now: now,
+                                                               policy: policy)
+            next.nextAttemptAt = subscription.periodEnd.addingTimeInterval(backstop)
+            return try await apply(current, next, charge: ChargeRow(period: state.periodsPaid + 1, attempt: state.failedAttempts + 1, succeeded: true,
+                                                                    reference: subscription.latestInvoice, failure: nil, start: subscription.periodStart,
+                                                                    end: subscription.periodEnd),
+                                   announce: announcement, logger: logger)
+        case "past_due", "unpaid":
+            if state.status == .pastDue, let grace = state.graceEndsAt, now >= grace {
+                try await provider.cancelSubscription(subscription.reference, logger: logger)
+                return try await apply(current, MembershipCycle.ended(state, .expired, now: now), charge: nil, announce: .expired, reason: "renewal_failed",
+                                       logger: logger)
+            }
+            guard state.status == .active else { break }
+            let failure = subscription.failure ?? PaymentFailure(code: "card_declined", message: "The card was declined.")
+            let (next, announcement) = MembershipCycle.charged(state, succeeded: false, start: subscription.periodStart, end: subscription.periodEnd,
+                                                               now: now, policy: policy)
+            return try await apply(current, next, charge: ChargeRow(period: state.periodsPaid + 1, attempt: state.failedAttempts + 1, succeeded: false,
+                                                                    reference: subscription.latestInvoice, failure: failure,
+                                                                    start: subscription.periodStart, end: subscription.periodEnd),
+                                   announce: announcement, failure: failure, logger: logger)
+        case "canceled", "incomplete_expired":
+            guard state.status.isLive else { break }
+            let ended: MembershipStatus = state.cancelAtPeriodEnd || state.status == .active ? .canceled : .expired
+            return try await apply(current, MembershipCycle.ended(state, ended, now: now), charge: nil, announce: state.periodsPaid > 0 ? .expired : nil,
+                                   reason: ended == .canceled ? "cancelled" : "renewal_failed", logger: logger)
+        default:
+            break
+        }
+        // Nothing new: look again later (an hour after the period ends, or at the next retry).
+        let next = state.status == .pastDue ? min(now.addingTimeInterval(policy.retryEvery.seconds), state.graceEndsAt ?? now)
+            : (state.currentPeriodEnd ?? now).addingTimeInterval(backstop)
+        for try await row in try await client.query("""
+            UPDATE memberships SET next_attempt_at = \(max(next, now.addingTimeInterval(60))), billing_lease_until = NULL WHERE id = \(membership.id)
+            RETURNING \(unescaped: MembershipRecord.columns)
+            """, logger: logger) { return try MembershipRecord(row: row) }
+        return membership
+    }
+
     struct ChargeRow {
         var period: Int
         var attempt: Int
@@ -312,6 +454,9 @@ struct MembershipRepository: Sendable {
         case .active where membership.state.cancelAtPeriodEnd:
             return membership
         case .active:
+            if let reference = membership.subscriptionReference {
+                try await providerCall { try await provider.setCancelAtPeriodEnd(reference, true, logger: logger) }
+            }
             for try await row in try await client.query("""
                 UPDATE memberships SET cancel_at_period_end = true, updated_at = now() WHERE id = \(membership.id) AND status = 'active'
                 RETURNING \(unescaped: MembershipRecord.columns)
@@ -325,6 +470,14 @@ struct MembershipRepository: Sendable {
             guard let (state, _) = MembershipCycle.cancelled(claimed.state, now: now) else {
                 try await release(claimed.id, logger: logger)
                 return try await cancel(userID: userID, now: now, logger: logger)
+            }
+            if let reference = claimed.subscriptionReference {
+                do {
+                    try await providerCall { try await provider.cancelSubscription(reference, logger: logger) }
+                } catch {
+                    try await release(claimed.id, logger: logger)
+                    throw error
+                }
             }
             return try await apply(claimed, state, charge: nil, announce: .expired, reason: "cancelled", logger: logger)
         default:
