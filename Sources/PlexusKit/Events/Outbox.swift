@@ -36,11 +36,26 @@ public struct Outbox: Sendable {
         precondition(type.publisher == source, "\(source) cannot publish \(type.name), which \(type.publisher) owns")
         let envelope = EventEnvelope(type, data: data)
         let json = String(decoding: try JSON.encoder.encode(envelope), as: UTF8.self)
-        try await connection.query("INSERT INTO outbox (id, type, payload) VALUES (\(envelope.id), \(type.name), \(json)::jsonb)", logger: logger)
-        for subscriber in subscribers where subscriber.eventTypes.contains(type.name) {
-            try await JobQueue.enqueue(Self.deliveryKind, Delivery(eventId: envelope.id, subscriber: subscriber.name),
-                                       options: JobOptions(maxAttempts: 12), on: connection, logger: logger)
+        let deliveries = try subscribers.filter { $0.eventTypes.contains(type.name) }.map { subscriber in
+            String(decoding: try JSON.encoder.encode(Delivery(eventId: envelope.id, subscriber: subscriber.name)), as: UTF8.self)
         }
+        guard !deliveries.isEmpty else {
+            try await connection.query("INSERT INTO outbox (id, type, payload) VALUES (\(envelope.id), \(type.name), \(json)::jsonb)", logger: logger)
+            return envelope.id
+        }
+        // One round trip: the event, a delivery job per subscriber, and one wake-up for the workers
+        // (sent on commit, like every NOTIFY).
+        let trace = RequestTrace.current
+        let ids = deliveries.map { _ in UUID.v7() }
+        try await connection.query("""
+            WITH event AS (INSERT INTO outbox (id, type, payload) VALUES (\(envelope.id), \(type.name), \(json)::jsonb)),
+                 queued AS (
+                     INSERT INTO jobs (id, kind, payload, max_attempts, run_at, request_id, traceparent)
+                     SELECT d.id, \(Self.deliveryKind.name), d.payload::jsonb, 12, now(), \(trace?.requestID), \(trace?.traceparent)
+                     FROM unnest(\(ids)::uuid[], \(deliveries)::text[]) AS d(id, payload)
+                     RETURNING kind)
+            SELECT pg_notify(\(JobQueue.channel), \(Self.deliveryKind.name)) FROM (SELECT 1 FROM queued LIMIT 1) one
+            """, logger: logger)
         return envelope.id
     }
 

@@ -120,16 +120,18 @@ public enum JobQueue {
     ) async throws -> Bool {
         let json = String(decoding: try JSON.encoder.encode(payload), as: UTF8.self)
         let trace = RequestTrace.current
+        // One round trip: the insert, and the notification only when a row went in.
         let rows = try await connection.query("""
-            INSERT INTO jobs (id, kind, payload, max_attempts, run_at, dedupe_key, request_id, traceparent)
-            VALUES (\(UUID.v7()), \(kind), \(json)::jsonb, \(options.maxAttempts), COALESCE(\(options.runAt), now()), \(options.dedupeKey),
-                    \(trace?.requestID), \(trace?.traceparent))
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id
+            WITH inserted AS (
+                INSERT INTO jobs (id, kind, payload, max_attempts, run_at, dedupe_key, request_id, traceparent)
+                VALUES (\(UUID.v7()), \(kind), \(json)::jsonb, \(options.maxAttempts), COALESCE(\(options.runAt), now()), \(options.dedupeKey),
+                        \(trace?.requestID), \(trace?.traceparent))
+                ON CONFLICT (dedupe_key) DO NOTHING
+                RETURNING kind)
+            SELECT pg_notify(\(channel), kind) FROM inserted
             """, logger: logger)
         var inserted = false
         for try await _ in rows { inserted = true }
-        if inserted { try await connection.query("SELECT pg_notify(\(channel), \(kind))", logger: logger) }
         return inserted
     }
 
