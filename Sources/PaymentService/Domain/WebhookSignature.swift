@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HTTPTypes
+import PlexusKit
 
 /// The `Plexus-Signature` scheme (the same shape as Stripe's `Stripe-Signature`):
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. Several `v1` values may be sent
@@ -32,6 +34,18 @@ public enum WebhookSignature {
         let expected = Array(hex(signature(body, secret: secret, timestamp: timestamp)).utf8)
         for candidate in candidates where constantTimeEqual(Array(candidate.utf8), expected) { return .success(()) }
         return .failure(.mismatch)
+    }
+
+    /// Verifies the signature in `headers[header]`; a refusal is a 400 `invalid_signature` saying why.
+    static func require(_ headers: HTTPFields, header: String, body: Data, secret: String, now: Date) throws {
+        guard case .failure(let refusal) = verify(HTTPField.Name(header).flatMap { headers[$0] }, body: body, secret: secret, now: now) else { return }
+        let detail = switch refusal {
+        case .missing: "The \(header) header is missing."
+        case .malformed: "The \(header) header is malformed."
+        case .stale: "The signature's timestamp is outside the five-minute tolerance."
+        case .mismatch: "The signature does not match the body."
+        }
+        throw ProblemError.badRequest("invalid_signature", detail)
     }
 
     static func signature(_ body: Data, secret: String, timestamp: Int) -> HashedAuthenticationCode<SHA256> {

@@ -50,14 +50,7 @@ public struct SandboxProvider: PaymentProvider {
     }
 
     public func confirm(reference: String, method: PaymentMethodInput, idempotencyKey: String, logger: Logger) async throws -> ProviderOutcome {
-        guard method.type == "card", let card = method.card else {
-            throw ProblemError.validation([FieldError(field: "paymentMethod.type", code: "unsupported", message: "The sandbox takes a card: type \"card\" with card details.")])
-        }
-        let checked: SandboxCards.Checked
-        switch SandboxCards.check(card) {
-        case .success(let value): checked = value
-        case .failure(let problem): throw problem
-        }
+        let (card, checked) = try Self.card(of: method)
         let expired = SandboxCards.expired(card, now: Date())
         return try await client.withTransaction(logger: logger) { connection in
             if let earlier = try await Self.replay(idempotencyKey, on: connection, logger: logger) { return earlier }
@@ -135,14 +128,7 @@ public struct SandboxProvider: PaymentProvider {
     }
 
     public func saveMethod(_ method: PaymentMethodInput, logger: Logger) async throws -> SavedMethod {
-        guard method.type == "card", let card = method.card else {
-            throw ProblemError.validation([FieldError(field: "paymentMethod.type", code: "unsupported", message: "The sandbox takes a card: type \"card\" with card details.")])
-        }
-        let checked: SandboxCards.Checked
-        switch SandboxCards.check(card) {
-        case .success(let value): checked = value
-        case .failure(let problem): throw problem
-        }
+        let (card, checked) = try Self.card(of: method)
         let reference = "sbx_pm_" + UUID.v7().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await client.query("""
             INSERT INTO sandbox_payment_methods (reference, behaviour, card_brand, card_last4, exp_month, exp_year)
@@ -179,19 +165,19 @@ public struct SandboxProvider: PaymentProvider {
         }
     }
 
-    public func webhookEvent(headers: HTTPFields, body: Data, now: Date) throws -> WebhookEvent {
-        let header = HTTPField.Name(PaymentEndpoints.signatureHeader).flatMap { headers[$0] }
-        switch WebhookSignature.verify(header, body: body, secret: secret, now: now) {
-        case .success: break
-        case .failure(let refusal):
-            let detail = switch refusal {
-            case .missing: "The Plexus-Signature header is missing."
-            case .malformed: "The Plexus-Signature header is malformed."
-            case .stale: "The signature's timestamp is outside the five-minute tolerance."
-            case .mismatch: "The signature does not match the body."
-            }
-            throw ProblemError.badRequest("invalid_signature", detail)
+    /// The card of a sandbox payment method, checked as typed (a malformed one is a 422 problem).
+    static func card(of method: PaymentMethodInput) throws -> (CardInput, SandboxCards.Checked) {
+        guard method.type == "card", let card = method.card else {
+            throw ProblemError.validation([FieldError(field: "paymentMethod.type", code: "unsupported", message: "The sandbox takes a card: type \"card\" with card details.")])
         }
+        switch SandboxCards.check(card) {
+        case .success(let checked): return (card, checked)
+        case .failure(let problem): throw problem
+        }
+    }
+
+    public func webhookEvent(headers: HTTPFields, body: Data, now: Date) throws -> WebhookEvent {
+        try WebhookSignature.require(headers, header: PaymentEndpoints.signatureHeader, body: body, secret: secret, now: now)
         do {
             return try JSON.decoder.decode(WebhookEvent.self, from: body)
         } catch {

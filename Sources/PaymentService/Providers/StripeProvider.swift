@@ -142,18 +142,7 @@ public struct StripeProvider: PaymentProvider {
     // MARK: Webhooks
 
     public func webhookEvent(headers: HTTPFields, body: Data, now: Date) throws -> WebhookEvent {
-        let header = HTTPField.Name(Self.signatureHeader).flatMap { headers[$0] }
-        switch WebhookSignature.verify(header, body: body, secret: webhookSecret, now: now) {
-        case .success: break
-        case .failure(let refusal):
-            let detail = switch refusal {
-            case .missing: "The Stripe-Signature header is missing."
-            case .malformed: "The Stripe-Signature header is malformed."
-            case .stale: "The signature's timestamp is outside the five-minute tolerance."
-            case .mismatch: "The signature does not match the body."
-            }
-            throw ProblemError.badRequest("invalid_signature", detail)
-        }
+        try WebhookSignature.require(headers, header: Self.signatureHeader, body: body, secret: webhookSecret, now: now)
         let event: Event
         do {
             event = try Self.decoder.decode(Event.self, from: body)
