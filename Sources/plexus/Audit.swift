@@ -4,14 +4,14 @@ import Logging
 import PlexusKit
 import PostgresNIO
 
-/// `plexus audit`: checks that stock, money and coupon uses add up across the catalogue, order,
-/// payment and promotion databases, prints every discrepancy and exits with 1 if there is one.
+/// `plexus audit`: checks that stock, money, coupon uses and memberships add up across the
+/// catalogue, order, payment, promotion and identity databases, prints every discrepancy and exits with 1 if there is one.
 ///
 /// It reads the services' databases directly (read-only, like a backup would): the invariants
 /// span services, and asking each service's API would audit the services with themselves.
 /// Changes still settling (an event on its way) are given `--settle` seconds before they count.
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check that stock, money and coupon uses add up across services (exit 1 on any discrepancy).")
+    static let configuration = CommandConfiguration(abstract: "Check that stock, money, coupon uses and memberships add up across services (exit 1 on any discrepancy).")
 
     @Option(help: "Seconds a change may take to reach every service before a difference counts.") var settle: Int = 60
 
@@ -20,7 +20,8 @@ struct Audit: AsyncParsableCommand {
         let logger = bootstrapLogging(reader: reader, service: .gateway)
         let report = try await Auditor(settle: settle, logger: logger).run(
             catalog: try databaseURL(for: .catalog, reader: reader), orders: try databaseURL(for: .order, reader: reader),
-            payments: try databaseURL(for: .payment, reader: reader), promotions: try databaseURL(for: .promotion, reader: reader))
+            payments: try databaseURL(for: .payment, reader: reader), promotions: try databaseURL(for: .promotion, reader: reader),
+            identity: try databaseURL(for: .identity, reader: reader))
         for line in report.discrepancies { print("✗ " + line) }
         print(report.summary)
         if !report.discrepancies.isEmpty { throw ExitCode(1) }
@@ -45,15 +46,21 @@ struct Auditor: Sendable {
         var settled: Bool
     }
 
-    func run(catalog: DatabaseURL, orders: DatabaseURL, payments: DatabaseURL, promotions: DatabaseURL) async throws -> Report {
+    func run(catalog: DatabaseURL, orders: DatabaseURL, payments: DatabaseURL, promotions: DatabaseURL, identity: DatabaseURL) async throws -> Report {
         let settledBefore = Date().addingTimeInterval(-Double(settle))
         let known = try await read(orders) { client in try await orderFacts(client, settledBefore: settledBefore) }
         let (stock, variants) = try await read(catalog) { client in try await auditStock(client, known: known, settledBefore: settledBefore) }
-        let (money, payments) = try await read(payments) { client in try await auditMoney(client, known: known, settledBefore: settledBefore) }
+        let (money, paymentCount) = try await read(payments) { client in try await auditMoney(client, known: known, settledBefore: settledBefore) }
         let (coupons, codes) = try await read(promotions) { client in try await auditCoupons(client, known: known) }
-        var report = Report(discrepancies: stock + money + coupons)
+        let vip = try await read(identity) { client in
+            var members = Set<UUID>()
+            for try await id in try await client.query("SELECT id FROM users WHERE 'vip' = ANY(roles)", logger: logger).decode(UUID.self) { members.insert(id) }
+            return members
+        }
+        let (members, memberships) = try await read(payments) { client in try await auditMemberships(client, vip: vip, settledBefore: settledBefore) }
+        var report = Report(discrepancies: stock + money + coupons + members)
         report.summary = report.discrepancies.isEmpty
-            ? "audit clean: \(variants) variants, \(known.count) orders, \(payments) payments, \(codes) promotions"
+            ? "audit clean: \(variants) variants, \(known.count) orders, \(paymentCount) payments, \(codes) promotions, \(memberships) memberships"
             : "\(report.discrepancies.count) discrepancies"
         return report
     }
@@ -174,6 +181,31 @@ struct Auditor: Sendable {
         for (id, facts) in known where facts.settled && facts.promotionCode != nil && !holding.contains(id)
             && (Self.live.contains(facts.status) || Self.sold.contains(facts.status)) && facts.status != "placing" {
             found.append("coupons: \(facts.number) uses \(facts.promotionCode ?? "") but holds no use of it")
+        }
+        return (found, count)
+    }
+
+    /// A membership's paid periods are its receipts; a current member is VIP at identity; a renewal
+    /// is not left overdue (the billing job looks every minute).
+    func auditMemberships(_ client: DatabaseClient, vip: Set<UUID>, settledBefore: Date) async throws -> ([String], Int) {
+        var found: [String] = []
+        var count = 0
+        for try await (id, user, status, paid, receipts, next, cancelling, updated) in try await client.query("""
+            SELECT m.id, m.user_id, m.status, m.periods_paid,
+                   (SELECT count(*) FROM membership_charges c WHERE c.membership_id = m.id AND c.status = 'succeeded')::int,
+                   m.next_attempt_at, m.cancel_at_period_end, m.updated_at
+            FROM memberships m
+            """, logger: logger).decode((UUID, UUID, String, Int, Int, Date?, Bool, Date).self) {
+            count += 1
+            let membership = "membership \(id.uuidString.lowercased())"
+            if paid != receipts { found.append("memberships: \(membership) counts \(paid) paid periods but has \(receipts) successful charges") }
+            guard updated < settledBefore else { continue }
+            if ["active", "past_due"].contains(status) && !vip.contains(user) {
+                found.append("memberships: \(membership) is \(status) but its member \(user.uuidString.lowercased()) is not VIP")
+            }
+            if status == "active", !cancelling, let next, next < settledBefore.addingTimeInterval(-300) {
+                found.append("memberships: \(membership) was due for billing at \(next) and is still waiting")
+            }
         }
         return (found, count)
     }

@@ -73,6 +73,12 @@ extension RunningSystems {
             })
             let charges = try api.decode(MembershipDTO.self, try await api.get("/api/v1/memberships/me", token: after)).charges
             #expect(charges.count == 1, "nothing charged after cancelling")
+            // the audit agrees, and sees a membership whose paid periods are not its receipts
+            let audit = try await system.auditUntilClean()
+            #expect(audit.clean && audit.output.contains("2 memberships"), "plexus audit: \(audit.output)")
+            try await system.execute("UPDATE memberships SET periods_paid = 2 WHERE id = '\(membership.id.uuidString)'", on: .payment)
+            let dirty = try system.audit()
+            #expect(dirty.status == 1 && dirty.output.contains("counts 2 paid periods but has 1 successful charges"), "\(dirty.output)")
             #expect(!system.output.contains("request failed"), "a server error was logged")
         }
     }
