@@ -187,6 +187,8 @@ struct StripeProviderTests {
             #expect(try await harness.webhook(http, harness.fake.cycle(subscription)).decode(StatusMessage.self).status == "applied")
             now = try await current(member)
             #expect(now.status == .pastDue && now.lastFailure?.code == "card_declined")
+            let stillFailing = try await subscribe("pm_card_chargeDeclinedInsufficientFunds", user: member)
+            #expect(try stillFailing.status == .init(code: 402) && (try stillFailing.problem().code) == "insufficient_funds")
             let recovered = try await subscribe("pm_card_mastercard", user: member)
             #expect(recovered.status == .ok)
             #expect(try recovered.decode(MembershipDTO.self).status == .active && harness.fake.subscription(subscription)?.status == "active")

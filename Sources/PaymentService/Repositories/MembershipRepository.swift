@@ -158,7 +158,7 @@ struct MembershipRepository: Sendable {
             let subscription: SubscriptionState
             do {
                 subscription = try await provider.payOutstanding(reference, method: method,
-                                                                 idempotencyKey: "membership-\(claimed.id.uuidString.lowercased())-pay-\(claimed.state.failedAttempts)",
+                                                                 idempotencyKey: "membership-\(claimed.id.uuidString.lowercased())-pay-\(claimed.state.failedAttempts)-\(method.id ?? "")",
                                                                  logger: logger)
             } catch let problem as ProblemError where problem.status.code == 402 {
                 try await release(claimed.id, logger: logger)
