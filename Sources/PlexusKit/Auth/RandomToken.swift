@@ -5,7 +5,19 @@ import Foundation
 public enum RandomToken {
     /// `bytes` random bytes as lower-case hex.
     public static func hex(bytes: Int) -> String {
-        randomBytes(bytes).map { String(format: "%02x", $0) }.joined()
+        hex(randomBytes(bytes))
+    }
+
+    /// `bytes` as lower-case hex (a table, not `String(format:)`: this runs several times per request).
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `bytes` random bytes as base64url (no padding): for tokens sent to users.
@@ -13,15 +25,26 @@ public enum RandomToken {
         Data(randomBytes(bytes)).base64URLEncodedString()
     }
 
-    /// Random bytes from the system CSPRNG.
+    /// Random bytes from the system CSPRNG, eight per call to it (one call per byte was a system
+    /// call per byte, a visible cost of every request).
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var index = 0
+        while index < count {
+            var word = generator.next()
+            for _ in 0..<min(8, count - index) {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                index += 1
+            }
+        }
+        return bytes
     }
 
     /// SHA-256 of `token` as hex: tokens are stored only in this form.
     public static func sha256Hex(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: Data(token.utf8)))
     }
 
     /// Constant-time comparison of two byte strings.

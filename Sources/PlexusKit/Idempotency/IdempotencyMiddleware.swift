@@ -79,7 +79,7 @@ public struct IdempotencyMiddleware: RouterMiddleware {
         } else {
             hasher.update(data: bytes)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return RandomToken.hex(hasher.finalize())
     }
 
     struct Stored {
