@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Hummingbird
 import JWTKit
 import Logging
 import PlexusKit
@@ -117,4 +118,23 @@ actor ManagedRing {
     var ring: SigningKeyRing
     init(_ ring: SigningKeyRing) { self.ring = ring }
     func set(_ ring: SigningKeyRing) { self.ring = ring }
+}
+
+@Suite struct BearerTokenTests {
+    @Test func theSchemeIsCaseInsensitiveAndBlanksAroundTheTokenAreIgnored() {
+        #expect(Request.bearerToken(in: "Bearer abc.def") == "abc.def")
+        #expect(Request.bearerToken(in: "bEaReR \t abc \t") == "abc")
+        #expect(Request.bearerToken(in: "BEARER x") == "x")
+        for refused in ["Basic abc", "Bearer", "Bearer ", "Bearer   ", "Bearerabc", "Bearer\tabc", "Bearxr abc", ""] {
+            #expect(Request.bearerToken(in: refused) == nil, "\(refused)")
+        }
+    }
+
+    @Test func randomHexIsHexOfTheRightLength() {
+        let token = RandomToken.hex(bytes: 12)
+        #expect(token.utf8.count == 24 && token.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        #expect(RandomToken.hex([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(Set((0..<100).map { _ in RandomToken.hex(bytes: 3) }).count > 90, "random, not repeated")
+        #expect(RandomToken.randomBytes(13).count == 13)
+    }
 }
