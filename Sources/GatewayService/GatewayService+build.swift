@@ -51,8 +51,9 @@ public enum GatewayService: PlexusService {
         its token; a cart carries `itemCount`, `readyForCheckout`, `notices` and per line `availability`, `priceChangedFrom` \
         and `notices`; a promotion's use is counted by the order service through `POST /internal/promotions/redemptions` \
         when an order is paid (and released when it is cancelled). \
-        A membership's renewals are charged by Plexus's own billing job (off-session with Stripe, not Stripe Billing). \
-        Media and reviews are not served yet.
+        `POST /api/v1/memberships` takes the card (`paymentMethod`, charged for the first period at once) with the plan and \
+        answers the membership with its charges; `GET /api/v1/memberships/plans` lists the plans and prices; while a renewal \
+        is failing, the same `POST` pays it with another card. Media and reviews are not served yet.
         """
 
     /// Builds the router. The token verifier is normally identity's JWKS.
