@@ -31,65 +31,66 @@ import Testing
         Outbox(source: .catalog, subscribers: [Subscriber(service: .notification, baseURL: "http://127.0.0.1:\(port)", eventTypes: [greeting.name])])
     }
 
-    @Test func eventsAreDeliveredAndDuplicatesHaveOneEffect() async throws {
+    /// A publisher database whose outbox delivers to `subscribers`, all served by one consumer
+    /// (its effect a row in `effects` of its own database) on a live socket: `body` gets the
+    /// outbox, its delivery job, and both databases.
+    static func withDelivery(to subscribers: [ServiceName],
+                             _ body: @Sendable (Outbox, JobRegistration, DatabaseClient, DatabaseClient) async throws -> Void) async throws {
         let logger = testLogger()
         let consumerURL = try await TestPostgres.shared.makeDatabase([Self.effects])
         let publisherURL = try await TestPostgres.shared.makeDatabase([])
         try await consumerURL.makeClient(logger: logger).withRunning { consumerDB in
             try await publisherURL.makeClient(logger: logger).withRunning { publisherDB in
-                // setup: a subscriber service whose effect is a row in `effects`
                 let router = Router(context: PlexusContext.self)
                 router.add(middleware: ProblemMiddleware())
                 Self.consumer(consumerDB).addRoute(to: EndpointRouter(router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification))))
                 try await withLiveServer(router) { port in
-                    let outbox = Self.outbox(to: port)
-                    // act: publish in a transaction, deliver, then deliver the same job again (a retry after a lost ack)
-                    try await publisherDB.withTransaction(logger: logger) { connection in
-                        try await outbox.publish(Self.greeting, Greeting(text: "hello"), on: connection, logger: logger)
-                    }
-                    let delivery = outbox.deliveryJob(client: publisherDB, http: ServiceClient(http: .plexus), tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .catalog)))
-                    let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
-                    #expect(jobs.count == 1)
-                    try await delivery.handler(jobs[0], logger)
-                    try await delivery.handler(jobs[0], logger)
-                    // assert
-                    #expect(try await consumerDB.column("SELECT text FROM effects", as: String.self) == ["hello"])
+                    let outbox = Outbox(source: .catalog, subscribers: subscribers.map {
+                        Subscriber(service: $0, baseURL: "http://127.0.0.1:\(port)", eventTypes: [Self.greeting.name])
+                    })
+                    let delivery = outbox.deliveryJob(client: publisherDB, http: ServiceClient(http: .plexus),
+                                                      tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .catalog)))
+                    try await body(outbox, delivery, publisherDB, consumerDB)
                 }
             }
         }
     }
 
+    @Test func eventsAreDeliveredAndDuplicatesHaveOneEffect() async throws {
+        let logger = testLogger()
+        // setup: a subscriber service whose effect is a row in `effects`
+        try await Self.withDelivery(to: [.notification]) { outbox, delivery, publisherDB, consumerDB in
+            // act: publish in a transaction, deliver, then deliver the same job again (a retry after a lost ack)
+            try await publisherDB.withTransaction(logger: logger) { connection in
+                try await outbox.publish(Self.greeting, Greeting(text: "hello"), on: connection, logger: logger)
+            }
+            let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
+            #expect(jobs.count == 1)
+            try await delivery.handler(jobs[0], logger)
+            try await delivery.handler(jobs[0], logger)
+            // assert
+            #expect(try await consumerDB.column("SELECT text FROM effects", as: String.self) == ["hello"])
+        }
+    }
+
     @Test func theOutboxRowGoesOnlyWhenEverySubscriberHasTheEvent() async throws {
         let logger = testLogger()
-        let consumerURL = try await TestPostgres.shared.makeDatabase([Self.effects])
-        let publisherURL = try await TestPostgres.shared.makeDatabase([])
-        try await consumerURL.makeClient(logger: logger).withRunning { consumerDB in
-            try await publisherURL.makeClient(logger: logger).withRunning { publisherDB in
-                // setup: two subscribers (both served by one consumer here)
-                let router = Router(context: PlexusContext.self)
-                router.add(middleware: ProblemMiddleware())
-                Self.consumer(consumerDB).addRoute(to: EndpointRouter(router, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .notification))))
-                try await withLiveServer(router) { port in
-                    let outbox = Outbox(source: .catalog, subscribers: [ServiceName.notification, .cart].map {
-                        Subscriber(service: $0, baseURL: "http://127.0.0.1:\(port)", eventTypes: [Self.greeting.name])
-                    })
-                    try await publisherDB.withTransaction(logger: logger) { connection in
-                        try await outbox.publish(Self.greeting, Greeting(text: "twice"), on: connection, logger: logger)
-                    }
-                    let delivery = outbox.deliveryJob(client: publisherDB, http: ServiceClient(http: .plexus), tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .catalog)))
-                    let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
-                    #expect(jobs.count == 2)
-                    let first = try #require(jobs.first { $0.payload.contains("notification") })
-                    let second = try #require(jobs.first { $0.payload.contains("cart") })
-                    // act + assert: after the first delivery the event is kept for the second…
-                    try await delivery.handler(first, logger)
-                    #expect(try await publisherDB.column("SELECT count(*)::int FROM outbox", as: Int.self) == [1])
-                    // …and goes once no other delivery of it is due (a delivery repeated after the other finished)
-                    try await publisherDB.query("UPDATE jobs SET status = 'done' WHERE id = \(second.id)", logger: logger)
-                    try await delivery.handler(first, logger)
-                    #expect(try await publisherDB.column("SELECT count(*)::int FROM outbox", as: Int.self) == [0])
-                }
+        // setup: two subscribers (both served by one consumer here)
+        try await Self.withDelivery(to: [.notification, .cart]) { outbox, delivery, publisherDB, _ in
+            try await publisherDB.withTransaction(logger: logger) { connection in
+                try await outbox.publish(Self.greeting, Greeting(text: "twice"), on: connection, logger: logger)
             }
+            let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
+            #expect(jobs.count == 2)
+            let first = try #require(jobs.first { $0.payload.contains("notification") })
+            let second = try #require(jobs.first { $0.payload.contains("cart") })
+            // act + assert: after the first delivery the event is kept for the second…
+            try await delivery.handler(first, logger)
+            #expect(try await publisherDB.column("SELECT count(*)::int FROM outbox", as: Int.self) == [1])
+            // …and goes once no other delivery of it is due (a delivery repeated after the other finished)
+            try await publisherDB.query("UPDATE jobs SET status = 'done' WHERE id = \(second.id)", logger: logger)
+            try await delivery.handler(first, logger)
+            #expect(try await publisherDB.column("SELECT count(*)::int FROM outbox", as: Int.self) == [0])
         }
     }
 

@@ -20,8 +20,7 @@ struct MembershipsController: Sendable {
             let (membership, created, declined) = try await memberships.subscribe(userID: user, plan: body.plan, method: body.paymentMethod,
                                                                                   logger: context.logger)
             if let declined { throw ProblemError(.init(code: 402), code: declined.code, detail: declined.message) }
-            guard let current = try await memberships.current(userID: membership.userID, logger: context.logger) else { throw ProblemError.notFound() }
-            return try Response.json(current, status: created ? .created : .ok)
+            return try Response.json(try await memberships.dto(membership, logger: context.logger), status: created ? .created : .ok)
         }
         router.on(PaymentEndpoints.mine) { _, context in
             guard let current = try await memberships.current(userID: try context.requireUserID(), logger: context.logger) else {
@@ -30,10 +29,8 @@ struct MembershipsController: Sendable {
             return try Response.json(current)
         }
         router.on(PaymentEndpoints.cancel) { _, context in
-            let user = try context.requireUserID()
-            _ = try await memberships.cancel(userID: user, logger: context.logger)
-            guard let current = try await memberships.current(userID: user, logger: context.logger) else { throw ProblemError.notFound() }
-            return try Response.json(current)
+            let cancelled = try await memberships.cancel(userID: try context.requireUserID(), logger: context.logger)
+            return try Response.json(try await memberships.dto(cancelled, logger: context.logger))
         }
     }
 }

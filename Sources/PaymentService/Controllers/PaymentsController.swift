@@ -76,14 +76,7 @@ struct PaymentsController: Sendable {
         }
         router.on(PaymentEndpoints.open) { request, context in
             let body = try await request.decodeBody(OpenPaymentRequest.self, context: context)
-            let payment: PaymentRecord
-            do {
-                payment = try await payments.open(body, logger: context.logger)
-            } catch let problem as ProblemError {
-                throw problem
-            } catch {
-                throw ProblemError.unavailable("The payment provider cannot be reached.", code: "provider_unavailable", retryAfter: 5)
-            }
+            let payment = try await payments.open(body, logger: context.logger)
             return try Response.json(payment.dto(owner: true, links: links), status: .created)
         }
         router.on(PaymentEndpoints.forOrder) { _, context in

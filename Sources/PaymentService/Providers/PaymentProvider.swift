@@ -89,6 +89,18 @@ public protocol PaymentProvider: Sendable {
     func webhookEvent(headers: HTTPFields, body: Data, now: Date) throws -> WebhookEvent
 }
 
+/// Runs a call to the provider: its refusals (4xx problems) pass as they are; anything else is an
+/// outage of the provider, a 503 `provider_unavailable` saying `outage`.
+func providerCall<T: Sendable>(_ outage: String = "The payment provider cannot be reached.", _ call: () async throws -> T) async throws -> T {
+    do {
+        return try await call()
+    } catch let problem as ProblemError where problem.status.code < 500 {
+        throw problem
+    } catch {
+        throw ProblemError.unavailable(outage, code: "provider_unavailable", retryAfter: 5)
+    }
+}
+
 extension PaymentProvider {
     public var billsMemberships: Bool { false }
 

@@ -91,6 +91,11 @@ struct MembershipRepository: Sendable {
         }
     }
 
+    /// `membership` as the API shows it, with its charges.
+    func dto(_ membership: MembershipRecord, logger: Logger) async throws -> MembershipDTO {
+        membership.dto(charges: try await client.withConnection { connection in try await Self.charges(of: membership.id, on: connection, logger: logger) })
+    }
+
     static func charges(of id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [MembershipChargeDTO] {
         var charges: [MembershipChargeDTO] = []
         for try await (charge, status, amount, currency, brand, last4, code, message, start, end, created) in try await connection.query("""
@@ -482,17 +487,6 @@ struct MembershipRepository: Sendable {
             return try await apply(claimed, state, charge: nil, announce: .expired, reason: "cancelled", logger: logger)
         default:
             throw ProblemError.conflict("membership_billing_in_progress", "Your membership's first charge is being made; try again shortly.")
-        }
-    }
-
-    /// A provider call that is not a charge: its refusals pass, its outages are 503.
-    private func providerCall<T: Sendable>(_ call: () async throws -> T) async throws -> T {
-        do {
-            return try await call()
-        } catch let problem as ProblemError where problem.status.code < 500 {
-            throw problem
-        } catch {
-            throw ProblemError.unavailable("The payment provider cannot be reached.", code: "provider_unavailable", retryAfter: 5)
         }
     }
 }

@@ -86,7 +86,7 @@ struct PaymentRepository: Sendable {
             """, logger: logger)
         guard var payment = try await find(orderID: request.orderId, logger: logger) else { throw ProblemError(.internalServerError, code: "internal_error") }
         if payment.reference == nil {
-            let intent = try await provider.createIntent(paymentID: payment.id, amount: payment.amount, logger: logger)
+            let intent = try await providerCall { try await provider.createIntent(paymentID: payment.id, amount: payment.amount, logger: logger) }
             try await client.query("""
                 UPDATE payments SET provider_reference = \(intent.reference), client_secret = \(intent.clientSecret), updated_at = now()
                 WHERE id = \(payment.id)
@@ -287,13 +287,8 @@ struct PaymentRepository: Sendable {
                                errors: [FieldError(field: "amount.amount", code: "out_of_range", message: "Use 1 to \(payment.captured - payment.refunded).")])
         }
         let refundID = UUID.v7()
-        let providerReference: String
-        do {
-            providerReference = try await provider.refund(reference: reference, amount: amount, idempotencyKey: "refund-\(refundID.uuidString)", logger: logger)
-        } catch let problem as ProblemError where problem.status.code < 500 {
-            throw problem
-        } catch {
-            throw ProblemError.unavailable("The payment provider cannot be reached; nothing was refunded.", code: "provider_unavailable", retryAfter: 5)
+        let providerReference = try await providerCall("The payment provider cannot be reached; nothing was refunded.") {
+            try await provider.refund(reference: reference, amount: amount, idempotencyKey: "refund-\(refundID.uuidString)", logger: logger)
         }
         var updated = payment
         updated.refunded += amount.amount

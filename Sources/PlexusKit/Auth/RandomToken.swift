@@ -10,15 +10,16 @@ public enum RandomToken {
 
     /// `bytes` as lower-case hex (a table, not `String(format:)`: this runs several times per request).
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0f)])
         }
         return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `bytes` random bytes as base64url (no padding): for tokens sent to users.
     public static func urlSafe(bytes: Int = 32) -> String {
