@@ -158,7 +158,7 @@ public struct StripeProvider: PaymentProvider {
     enum Answer<Value: Sendable>: Sendable {
         case ok(Value)
         case declined(StripeError)
-        case refused(status: Int, code: String?, message: String)
+        case refused(status: Int, code: String?)
 
         /// The value; a decline is a 402 problem with the decline's code, a refusal ``refusal``.
         func get() throws -> Value {
@@ -166,20 +166,20 @@ public struct StripeProvider: PaymentProvider {
             case .ok(let value): return value
             case .declined(let error):
                 throw ProblemError(.init(code: 402), code: error.failure.code, detail: error.failure.message)
-            case .refused(let status, let code, let message):
-                throw StripeProvider.refusal(status: status, code: code, message: message)
+            case .refused(let status, let code):
+                throw StripeProvider.refusal(status: status, code: code)
             }
         }
     }
 
     /// A request Stripe refused: an unusable payment method is the client's 422; a rejected key
     /// or anything else is this side's fault, so the client gets 503 and the operator a log line.
-    static func refusal(status: Int, code: String?, message: String) -> ProblemError {
+    static func refusal(status: Int, code: String?) -> ProblemError {
         if status == 400 || status == 404, let code, ["resource_missing", "payment_method_unexpected_state", "parameter_invalid_empty"].contains(code) {
             return ProblemError.validation([FieldError(field: "paymentMethod.id", code: "invalid", message: "Stripe does not know this payment method.")])
         }
-        return ProblemError.unavailable("Stripe refused the request (\(status) \(code ?? "")): \(message.prefix(200))", code: "provider_unavailable",
-                                        retryAfter: 5)
+        // Stripe's own words stay in the log (``call``): they can name this system's configuration.
+        return ProblemError.unavailable("The payment provider refused the request (\(status)).", code: "provider_unavailable", retryAfter: 5)
     }
 
     private func post<Value: Decodable & Sendable>(_ path: String, _ form: [(String, String)], key: String, logger: Logger) async throws -> Answer<Value> {
@@ -199,6 +199,10 @@ public struct StripeProvider: PaymentProvider {
         if response.status.code >= 500 || response.status.code == 429 {
             throw ProblemError.unavailable("Stripe answered \(response.status.code).", code: "provider_unavailable", retryAfter: 5)
         }
+        if response.status.code >= 400, response.status.code != 402 {
+            logger.warning("stripe refused a request", metadata: ["path": .string(path), "status": "\(response.status.code)",
+                                                                "answer": .string(String(buffer: response.body).prefix(500).description)])
+        }
         return response
     }
 
@@ -217,7 +221,7 @@ public struct StripeProvider: PaymentProvider {
         default:
             break
         }
-        return .refused(status: status, code: error?.code, message: error?.message ?? String(decoding: body.prefix(300), as: UTF8.self))
+        return .refused(status: status, code: error?.code)
     }
 
     static let decoder: JSONDecoder = {
