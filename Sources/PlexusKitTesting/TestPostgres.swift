@@ -42,7 +42,7 @@ public actor TestPostgres {
 
     private func template(for sets: [MigrationSet], server: EmbeddedPostgres) async throws -> String {
         let signature = sets.map { set in set.component + set.migrations.map(\.checksum).joined() }.joined()
-        let name = "tmpl_" + SHA256.hash(data: Data(signature.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let name = "tmpl_" + RandomToken.hex(SHA256.hash(data: Data(signature.utf8)).prefix(8))
         if let existing = templates[name] { return try await existing.value }
         let logger = self.logger
         let task = Task {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PlexusKit
 
 /// Signed links to the hosted payment page: `…/pay/<id>?expires=<unix>&sig=<hex>`, where the
 /// signature is an HMAC of the payment and expiry under a key derived from the webhook secret. The
@@ -28,7 +29,6 @@ struct PaymentLinks: Sendable {
     }
 
     func signature(_ paymentID: UUID, _ expires: Int) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data("\(paymentID.uuidString.lowercased()):\(expires)".utf8), using: key)
-            .map { String(format: "%02x", $0) }.joined()
+        RandomToken.hex(HMAC<SHA256>.authenticationCode(for: Data("\(paymentID.uuidString.lowercased()):\(expires)".utf8), using: key))
     }
 }

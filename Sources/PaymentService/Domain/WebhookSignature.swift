@@ -55,7 +55,7 @@ public enum WebhookSignature {
     }
 
     static func hex(_ code: HashedAuthenticationCode<SHA256>) -> String {
-        code.map { String(format: "%02x", $0) }.joined()
+        RandomToken.hex(code)
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

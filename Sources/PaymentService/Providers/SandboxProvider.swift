@@ -46,7 +46,7 @@ public struct SandboxProvider: PaymentProvider {
             ON CONFLICT (payment_id) DO NOTHING
             """, logger: logger)
         let mac = HMAC<SHA256>.authenticationCode(for: Data(reference.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return (reference, reference + "_secret_" + mac.prefix(12).map { String(format: "%02x", $0) }.joined())
+        return (reference, reference + "_secret_" + RandomToken.hex(mac.prefix(12)))
     }
 
     public func confirm(reference: String, method: PaymentMethodInput, idempotencyKey: String, logger: Logger) async throws -> ProviderOutcome {

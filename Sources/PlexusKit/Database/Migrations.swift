@@ -21,7 +21,7 @@ public struct Migration: Sendable, Equatable {
 
     /// SHA-256 of the SQL, recorded so an edited, already-applied migration is detected.
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        RandomToken.hex(SHA256.hash(data: Data(sql.utf8)))
     }
 }
 
