@@ -21,7 +21,10 @@ let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Identity", hasAPI: true, uses: ["Shop", "Payment"], extra: [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
     ], resources: ["Migrations"], testsUse: ["Notification"]),
-    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
+    ServiceRow(name: "Media", hasAPI: true, uses: ["Identity"], extra: [
+        .product(name: "MultipartKit", package: "multipart-kit"),
+    ], resources: ["Migrations"]),
+    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order", "Media"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
     ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog", "Promotion"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop", "Promotion"]),
     ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"]),
@@ -53,6 +56,7 @@ let kitDependencies: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "NIOSSL", package: "swift-nio-ssl"),
     .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "_NIOFileSystem", package: "swift-nio"),
     .product(name: "Tracing", package: "swift-distributed-tracing"),
 ]
 
@@ -121,7 +125,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI", "MediaAPI",
                                            .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),
@@ -147,6 +151,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -48,7 +48,11 @@ public enum CatalogEndpoints {
     public static let addVariant = Endpoint<CreateVariantRequest, ProductDTO>("addVariant", .POST, "/api/v1/products/{id}/variants",
         access: .roles([.seller, .admin]), summary: "Add a variant.", status: 201, problems: writerProblems)
     public static let attachImage = Endpoint<AttachImageRequest, ProductDTO>("attachImage", .POST, "/api/v1/products/{id}/images",
-        access: .roles([.seller, .admin]), summary: "Attach an uploaded image.", status: 201, problems: writerProblems)
+        access: .roles([.seller, .admin]), summary: "Attach an uploaded image (the seller's own upload; any for an admin).", status: 201,
+        problems: writerProblems + [ProblemCase(403, "not_your_media", "Someone else uploaded it.")])
+    public static let detachImage = Endpoint<NoBody, ProductDTO>("detachImage", .DELETE, "/api/v1/products/{id}/images/{mediaId}",
+        access: .roles([.seller, .admin]), summary: "Take an image off the product (the upload stays for the products that still show it).",
+        problems: writerProblems)
     public static let updateVariant = Endpoint<UpdateVariantRequest, ProductDTO>("updateVariant", .PATCH, "/api/v1/variants/{id}",
         access: .roles([.seller, .admin]), summary: "Change a variant's SKU, options or prices.", problems: writerProblems)
     public static let deleteVariant = Endpoint<NoBody, NoContent>("deleteVariant", .DELETE, "/api/v1/variants/{id}",
@@ -79,7 +83,7 @@ public enum CatalogEndpoints {
     public static let all: [EndpointDescription] = [
         categories.description, createCategory.description, updateCategory.description, deleteCategory.description,
         products.description, product.description, createProduct.description, updateProduct.description, archiveProduct.description,
-        addVariant.description, attachImage.description, updateVariant.description, deleteVariant.description, setStock.description,
+        addVariant.description, attachImage.description, detachImage.description, updateVariant.description, deleteVariant.description, setStock.description,
         reserve.description, reservation.description, commit.description, release.description, quote.description,
     ]
 }

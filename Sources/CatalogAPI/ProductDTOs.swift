@@ -48,12 +48,15 @@ public struct ProductImageDTO: Codable, Sendable, Equatable {
     public var url: String
     /// Order (0 first; the first is the main image).
     public var position: Int
+    /// WebP thumbnails, once the media service has made them.
+    public var thumbnails: MediaThumbnails?
 
     /// Creates an image DTO.
-    public init(mediaId: UUID, url: String, position: Int) {
+    public init(mediaId: UUID, url: String, position: Int, thumbnails: MediaThumbnails? = nil) {
         self.mediaId = mediaId
         self.url = url
         self.position = position
+        self.thumbnails = thumbnails
     }
 }
 
@@ -152,7 +155,7 @@ public struct ProductDTO: Codable, Sendable, Equatable {
 public struct ProductSummaryDTO: Codable, Sendable, Equatable {
     /// The main image's address.
     public struct Image: Codable, Sendable, Equatable {
-        /// Where to fetch it.
+        /// Where to fetch it: its medium thumbnail once made, the upload until then.
         public var url: String
     }
 

@@ -2,6 +2,7 @@ import CatalogAPI
 import Foundation
 import Hummingbird
 import Logging
+import MediaAPI
 import OrderAPI
 import PlexusKit
 import PostgresNIO
@@ -13,8 +14,8 @@ public enum CatalogService: PlexusService {
     public static var migrations: [MigrationSet] {
         get throws { try MigrationSet.service("catalog", bundle: .module) }
     }
-    public static let consumes = ShopEvent.all + [OrderEvent.paid.descriptor, OrderEvent.cancelled.descriptor]
-    public static let callees = [ServiceName.shop]
+    public static let consumes = ShopEvent.all + [OrderEvent.paid.descriptor, OrderEvent.cancelled.descriptor] + MediaEvent.all
+    public static let callees = [ServiceName.shop, .media]
     public static let summary = "Categories, products, variants, prices, stock and reservations, and typo-tolerant search with facets."
     public static let endpoints = CatalogEndpoints.all
 
@@ -34,10 +35,11 @@ public enum CatalogService: PlexusService {
         let directory = ShopDirectory(client: client, shops: configuration.askShopService ? ShopClient(environment.connection(to: .shop)) : nil)
         router.router.add(middleware: IdempotencyMiddleware(client: client))
         CategoriesController(categories: CategoryRepository(client: client), cache: cache, maxAge: configuration.publicMaxAge).addRoutes(to: router)
+        let products = ProductRepository(client: client, imageBase: configuration.common.publicURL)
         ProductsController(
-            products: ProductRepository(client: client, imageBase: configuration.common.publicURL),
+            products: products,
             listing: ListingRepository(client: client, imageBase: configuration.common.publicURL, currency: configuration.currency, cache: cache),
-            directory: directory, cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
+            directory: directory, media: MediaClient(environment.connection(to: .media)), cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
         ).addRoutes(to: router)
         let reservations = ReservationRepository(client: client)
         ReservationsController(reservations: reservations, defaultHold: configuration.reservationHold).addRoutes(to: router)
@@ -49,7 +51,7 @@ public enum CatalogService: PlexusService {
                 if lapsed > 0 { logger.info("reservations lapsed", metadata: ["count": .stringConvertible(lapsed)]) }
             } while lapsed >= 500
         }
-        return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions, jobs: [expire],
+        return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions + products.mediaSubscriptions, jobs: [expire],
                             periodic: [PeriodicJob(expireReservations, every: .seconds(30))],
                             companions: [cache.invalidator(client: client, logger: logger)])
     }
@@ -58,7 +60,7 @@ public enum CatalogService: PlexusService {
     public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
         let started = ContinuousClock.now
         guard let summary = try await seedDemo(client: client, shops: demo[ShopDemo.shops] ?? [], seed: demo.seed, count: max(1, demo.products),
-                                               currency: demo.currency, logger: logger) else {
+                                               currency: demo.currency, images: demo[MediaDemo.images] ?? [], logger: logger) else {
             demo.report("catalogue already present; left as it is")
             return
         }

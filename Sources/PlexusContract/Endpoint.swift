@@ -74,6 +74,10 @@ public enum MediaType: String, Sendable {
     case text = "text/plain"
     /// `text/javascript` (the documentation page's script).
     case javascript = "text/javascript"
+    /// `multipart/form-data` (file uploads).
+    case multipart = "multipart/form-data"
+    /// Stored bytes of whatever type they are (served files).
+    case binary = "application/octet-stream"
 }
 
 /// One HTTP operation, declared once in its service's `<Name>API` module: the router registers its

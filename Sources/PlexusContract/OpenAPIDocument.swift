@@ -90,7 +90,11 @@ public enum OpenAPIDocument {
     static func responses(_ endpoint: EndpointDescription, collector: SchemaCollector, problem: Schema) -> [String: JSONValue] {
         var responses: [String: JSONValue] = [:]
         if let output = endpoint.output {
-            let schema: JSONValue = endpoint.outputType == .json ? json(collector.schema(for: output)) : ["type": "string"]
+            let schema: JSONValue = switch endpoint.outputType {
+            case .json: json(collector.schema(for: output))
+            case .binary: ["type": "string", "format": "binary"]
+            default: ["type": "string"]
+            }
             responses[String(endpoint.status)] = ["description": "Success.", "content": [endpoint.outputType.rawValue: ["schema": schema]]]
         } else {
             responses[String(endpoint.status)] = ["description": "Done; no body."]

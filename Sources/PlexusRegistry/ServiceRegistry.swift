@@ -2,6 +2,7 @@ import CartService
 import CatalogService
 import GatewayService
 import IdentityService
+import MediaService
 import NotificationService
 import OrderService
 import PaymentService
@@ -17,6 +18,7 @@ public enum ServiceRegistry {
     public static let services: [any PlexusService.Type] = [
         IdentityService.self,
         ShopService.self,
+        MediaService.self,
         CatalogService.self,
         PromotionService.self,
         CartService.self,

@@ -46,6 +46,12 @@ struct Up: AsyncParsableCommand {
             environment["PLEXUS_DATABASE_URL"] = databaseBase.with(database: "plexus").urlString
             environment["PLEXUS_IDENTITY_SIGNING_KEY"] = secrets.signingKey
             environment["PLEXUS_SERVICE_PUBLIC_KEYS"] = try secrets.publicKeys()
+            // uploads live beside the database unless configured elsewhere (the demo seeding below writes there too)
+            if reader.optional("PLEXUS_MEDIA_STORE") ?? "local" == "local" && reader.optional("PLEXUS_MEDIA_LOCAL_DIRECTORY") == nil {
+                let media = base.appendingPathComponent("media").path
+                environment["PLEXUS_MEDIA_LOCAL_DIRECTORY"] = media
+                setenv("PLEXUS_MEDIA_LOCAL_DIRECTORY", media, 1)
+            }
             environment["PLEXUS_PUBLIC_URL"] = reader.optional("PLEXUS_PUBLIC_URL") ?? "http://localhost:\(port(of: .gateway, reader))"
             for service in services {
                 environment[service.environmentPrefix + "URL"] = "http://127.0.0.1:\(port(of: service, reader))"

@@ -1,6 +1,7 @@
 import CatalogAPI
 import Foundation
 import Hummingbird
+import MediaAPI
 import PlexusKit
 
 /// `/api/v1/products` and `/api/v1/variants`: browsing for everyone, changes for the owning
@@ -9,6 +10,7 @@ struct ProductsController: Sendable {
     let products: ProductRepository
     let listing: ListingRepository
     let directory: ShopDirectory
+    let media: MediaClient
     let cache: CatalogCache
     let currency: String
     let maxAge: Int
@@ -62,8 +64,31 @@ struct ProductsController: Sendable {
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(AttachImageRequest.self, context: context)
-            guard try await products.attachImage(productID: id, body, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
+            // the media service vouches that the upload exists and is the caller's (any upload for an admin)
+            let upload: MediaDTO?
+            do {
+                upload = try await media.attach(body.mediaId, AttachMediaRequest(ownerId: try context.requireUserID(), admin: writer.isAdmin),
+                                                logger: context.logger)
+            } catch let problem as RemoteProblem where problem.status == 403 {
+                throw ProblemError.forbidden("Attach images you uploaded yourself.", code: "not_your_media")
+            }
+            guard let upload else {
+                throw ProblemError.validation([FieldError(field: "mediaId", code: "unknown_media", message: "No upload has this id.")])
+            }
+            let thumbnails = upload.status == .ready ? upload.thumbnails : nil
+            guard try await products.attachImage(productID: id, body, thumbnails: thumbnails, writer: writer, logger: context.logger) else {
+                throw ProblemError.notFound()
+            }
             return try await respond(id, context, status: .created)
+        }
+        router.on(CatalogEndpoints.detachImage) { _, context in
+            let writer = try await directory.writer(for: context)
+            let id = try context.uuidParameter("id")
+            switch try await products.detachImage(productID: id, mediaID: try context.uuidParameter("mediaId"), writer: writer, logger: context.logger) {
+            case nil: throw ProblemError.notFound()
+            case false?: throw ProblemError.notFound("This image is not on the product.")
+            case true?: return try await respond(id, context)
+            }
         }
         addVariantRoutes(to: router)
     }

@@ -20,7 +20,7 @@ struct DemoRows {
     var descriptions: [String] = [], attributes: [String] = []
     var variantIDs: [UUID] = [], variantProducts: [UUID] = [], skus: [String] = [], options: [String] = []
     var prices: [Int] = [], compareAt: [Int] = [], stock: [Int] = []
-    var imageProducts: [UUID] = [], imageIDs: [UUID] = [], imagePositions: [Int] = [], imageURLs: [String] = []
+    var imageProducts: [UUID] = [], imageIDs: [UUID] = [], imagePositions: [Int] = []
 }
 
 extension CatalogService {
@@ -32,7 +32,7 @@ extension CatalogService {
     /// Creates the demo catalogue (category tree, `count` published products with variants, stock
     /// and placeholder images over `shops`) deterministically from `seed`, with a few bulk
     /// statements. Returns `nil` when the catalogue already has products.
-    public static func seedDemo(client: DatabaseClient, shops: [ShopChanged], seed: UInt64, count: Int, currency: String,
+    public static func seedDemo(client: DatabaseClient, shops: [ShopChanged], seed: UInt64, count: Int, currency: String, images: [UUID] = [],
                                 logger: Logger) async throws -> DemoCatalogSummary? {
         precondition(!shops.isEmpty, "the demo catalogue needs at least one shop")
         return try await client.withTransaction(logger: logger) { connection -> DemoCatalogSummary? in
@@ -57,7 +57,7 @@ extension CatalogService {
             var rows = DemoRows()
             for index in 0..<count {
                 generateProduct(index: index, leaf: leaves[index % leaves.count], shop: shops[index % shops.count].shopId,
-                                milliseconds: base + UInt64(index) * 60_000, random: &random, into: &rows)
+                                milliseconds: base + UInt64(index) * 60_000, images: images, random: &random, into: &rows)
             }
             try await insert(rows, currency: currency, connection, logger: logger)
             // Fresh statistics, so the planner sees a thousand rows rather than an empty table.
@@ -76,7 +76,7 @@ extension CatalogService {
         return id
     }
 
-    static func generateProduct(index: Int, leaf: (UUID, DemoVocabulary.Leaf), shop: UUID, milliseconds: UInt64,
+    static func generateProduct(index: Int, leaf: (UUID, DemoVocabulary.Leaf), shop: UUID, milliseconds: UInt64, images: [UUID] = [],
                                 random: inout SeededGenerator, into rows: inout DemoRows) {
         let (categoryID, vocabulary) = leaf
         let brand = DemoVocabulary.brands.randomElement(using: &random)!
@@ -111,10 +111,11 @@ extension CatalogService {
             rows.stock.append(Int.random(in: 0..<10, using: &random) == 0 ? 0 : Int.random(in: 1...60, using: &random))
         }
         for position in 0..<Int.random(in: 1...3, using: &random) {
+            _ = random.uuid(milliseconds: milliseconds)  // drawn as before, so a seed keeps giving the same catalogue
+            guard images.count >= 3 else { continue }
             rows.imageProducts.append(id)
-            rows.imageIDs.append(random.uuid(milliseconds: milliseconds))
+            rows.imageIDs.append(images[(index * 3 + position) % images.count])
             rows.imagePositions.append(position)
-            rows.imageURLs.append("https://picsum.photos/seed/\(slug)-\(position)/800/800")
         }
     }
 
@@ -136,8 +137,8 @@ extension CatalogService {
             FROM (SELECT product_id, min(price) AS low, max(price) AS high FROM variants GROUP BY product_id) r WHERE r.product_id = p.id
             """, logger: logger)
         try await connection.query("""
-            INSERT INTO product_images (product_id, media_id, position, url)
-            SELECT * FROM unnest(\(rows.imageProducts)::uuid[], \(rows.imageIDs)::uuid[], \(rows.imagePositions)::int[], \(rows.imageURLs)::text[])
+            INSERT INTO product_images (product_id, media_id, position)
+            SELECT * FROM unnest(\(rows.imageProducts)::uuid[], \(rows.imageIDs)::uuid[], \(rows.imagePositions)::int[])
             """, logger: logger)
     }
 }

@@ -145,7 +145,7 @@ struct ListingRepository: Sendable {
             if let id = cursor?.id { sql.append(" AND (\(key), p.id) < (\(sql.bind(Int(cursor?.key ?? 0))), \(sql.bind(id)))") }
             sql.append(" ORDER BY \(key) DESC, p.id DESC LIMIT \(sql.bind(query.limit + 1))")
         }
-        sql.append(") q LEFT JOIN LATERAL (SELECT i.media_id, i.url FROM product_images i WHERE i.product_id = q.id")
+        sql.append(") q LEFT JOIN LATERAL (SELECT i.media_id, coalesce(i.thumbnails->>'medium', i.url) AS url FROM product_images i WHERE i.product_id = q.id")
         sql.append(" ORDER BY i.position, i.created_at LIMIT 1) img ON true ORDER BY \(order)")
         var rows: [(ProductSummaryDTO, Int64)] = []
         for try await row in try await client.query(sql.query, logger: logger) {

@@ -35,7 +35,7 @@ struct ProductRecord: Sendable {
     static let columns = """
         p.id, p.slug, p.name, p.description, p.shop_id, p.category_id, p.status, p.attributes::text, p.currency, p.min_price, p.max_price,
         p.rating_count, p.rating_sum, p.created_at, p.updated_at,
-        coalesce((SELECT json_agg(json_build_array(i.media_id, i.url, i.position) ORDER BY i.position, i.created_at)::text
+        coalesce((SELECT json_agg(json_build_array(i.media_id, i.url, i.position, i.thumbnails) ORDER BY i.position, i.created_at)::text
                   FROM product_images i WHERE i.product_id = p.id), '[]')
         """
 
@@ -53,8 +53,11 @@ struct ProductRecord: Sendable {
     static func decodeImages(_ json: String, base: String) -> [ProductImageDTO] {
         guard let rows = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[Any]] else { return [] }
         return rows.compactMap { row in
-            guard row.count == 3, let idString = row[0] as? String, let id = UUID(uuidString: idString), let position = row[2] as? Int else { return nil }
-            return ProductImageDTO(mediaId: id, url: (row[1] as? String) ?? ImageURL.url(mediaID: id, base: base), position: position)
+            guard row.count == 4, let idString = row[0] as? String, let id = UUID(uuidString: idString), let position = row[2] as? Int else { return nil }
+            let thumbnails = (row[3] as? [String: Any]).map {
+                MediaThumbnails(small: $0["small"] as? String, medium: $0["medium"] as? String, large: $0["large"] as? String)
+            }
+            return ProductImageDTO(mediaId: id, url: (row[1] as? String) ?? ImageURL.url(mediaID: id, base: base), position: position, thumbnails: thumbnails)
         }
     }
 

@@ -1,6 +1,7 @@
 import CatalogAPI
 import Foundation
 import Logging
+import MediaAPI
 import PlexusKit
 import PostgresNIO
 
@@ -196,13 +197,54 @@ struct ProductRepository: Sendable {
         }?.product
     }
 
-    func attachImage(productID: UUID, _ request: AttachImageRequest, writer: Writer, logger: Logger) async throws -> Bool {
-        try await withOwnedProduct(productID, writer: writer, logger: logger) { connection in
+    /// Attaches an upload the media service vouched for, with its thumbnails when they exist.
+    func attachImage(productID: UUID, _ request: AttachImageRequest, thumbnails: MediaThumbnails?, writer: Writer, logger: Logger) async throws -> Bool {
+        let json = try thumbnails.map { String(decoding: try JSON.encoder.encode($0), as: UTF8.self) }
+        return try await withOwnedProduct(productID, writer: writer, logger: logger) { connection in
             _ = try await connection.query("""
-                INSERT INTO product_images (product_id, media_id, position) VALUES (\(productID), \(request.mediaId), \(request.position ?? 0))
+                INSERT INTO product_images (product_id, media_id, position, thumbnails)
+                VALUES (\(productID), \(request.mediaId), \(request.position ?? 0), \(json)::jsonb)
                 ON CONFLICT (product_id, media_id) DO UPDATE SET position = EXCLUDED.position
                 """, logger: logger)
         } != nil
+    }
+
+    /// Removes an image from a product (the upload itself stays: other products may show it).
+    /// `nil` when the product is not the writer's, false when the image was not on it.
+    func detachImage(productID: UUID, mediaID: UUID, writer: Writer, logger: Logger) async throws -> Bool? {
+        try await withOwnedProduct(productID, writer: writer, logger: logger) { connection in
+            let rows = try await connection.query("""
+                DELETE FROM product_images WHERE product_id = \(productID) AND media_id = \(mediaID) RETURNING media_id
+                """, logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    /// `media.ready` and `media.deleted`: every product showing the upload gets its thumbnails, or
+    /// loses the image; their cached copies are dropped.
+    func mediaChanged(_ change: MediaChanged, deleted: Bool, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows: PostgresRowSequence
+        if deleted {
+            rows = try await connection.query("DELETE FROM product_images WHERE media_id = \(change.mediaId) RETURNING product_id", logger: logger)
+        } else {
+            let json = try change.thumbnails.map { String(decoding: try JSON.encoder.encode($0), as: UTF8.self) }
+            rows = try await connection.query("""
+                UPDATE product_images SET thumbnails = \(json)::jsonb, url = NULL WHERE media_id = \(change.mediaId) RETURNING product_id
+                """, logger: logger)
+        }
+        var products: Set<UUID> = []
+        for try await product in rows.decode(UUID.self) { products.insert(product) }
+        for product in products {
+            try await connection.query("UPDATE products SET updated_at = now() WHERE id = \(product)", logger: logger)
+            try await CatalogCache.notifyProduct(product, on: connection, logger: logger)
+        }
+    }
+
+    /// Subscriptions to the media service's events.
+    var mediaSubscriptions: [EventSubscription] {
+        [EventSubscription.on(MediaEvent.ready) { event, connection, logger in try await mediaChanged(event.data, deleted: false, on: connection, logger: logger) },
+         EventSubscription.on(MediaEvent.deleted) { event, connection, logger in try await mediaChanged(event.data, deleted: true, on: connection, logger: logger) }]
     }
 
     /// Recomputes the product's price range from its variants and tells every replica to drop

@@ -23,7 +23,7 @@ struct QuoteRepository: Sendable {
             FROM variants v
             JOIN products p ON p.id = v.product_id
             LEFT JOIN shops s ON s.id = p.shop_id
-            LEFT JOIN LATERAL (SELECT media_id, url FROM product_images WHERE product_id = p.id ORDER BY position LIMIT 1) i ON true
+            LEFT JOIN LATERAL (SELECT media_id, coalesce(thumbnails->>'small', url) AS url FROM product_images WHERE product_id = p.id ORDER BY position LIMIT 1) i ON true
             WHERE v.id = ANY(\(ids))
             """, logger: logger)
         var quotes: [VariantQuote] = []

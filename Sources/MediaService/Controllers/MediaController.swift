@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MediaAPI
+import NIOCore
+import PlexusKit
+
+/// `/api/v1/media` (upload, metadata, the file, delete), `/media/{key}` (stored objects) and the
+/// internal attachment check.
+struct MediaController: Sendable {
+    let media: MediaRepository
+    let processor: MediaProcessor
+    let store: any BlobStore
+    let limits: MediaLimits
+
+    func addRoutes(to router: EndpointRouter) {
+        router.on(MediaEndpoints.upload) { request, context in
+            let owner = try context.requireUserID()
+            // a cheap refusal before reading a body the quota would refuse anyway
+            if let wait = try await media.quotaWait(owner: owner, bytes: 1, limits: limits.quota, logger: context.logger) {
+                throw MediaProblems.quota(retryAfter: wait)
+            }
+            let upload = try await UploadReader.read(request, limit: limits.maxBytes)
+            guard let probe = ImageProbe.read(upload.bytes) else { throw MediaProblems.unsupported }
+            guard probe.width * probe.height <= limits.maxPixels else { throw MediaProblems.pixels(probe, limit: limits.maxPixels) }
+            guard let stripped = MetadataStripper.strip(upload.bytes, probe: probe) else { throw MediaProblems.unsupported }
+
+            let id = UUID.v7()
+            let key = BlobKey.make(suffix: "." + probe.format.fileExtension)
+            try await store.put(key, ByteBuffer(bytes: stripped), contentType: probe.format.contentType, logger: context.logger)
+            let record: MediaRecord
+            do {
+                record = try await media.create(id: id, owner: owner, probe: probe, size: stripped.count, filename: upload.filename, key: key,
+                                                limits: limits.quota, logger: context.logger)
+            } catch {
+                await processor.remove([key], logger: context.logger)
+                throw error
+            }
+            var response = try Response.json(media.urls.dto(record), status: .created)
+            response.headers[.location] = "/api/v1/media/\(id.uuidString.lowercased())"
+            return response
+        }
+        router.on(MediaEndpoints.get) { _, context in
+            guard let record = try await media.find(try context.uuidParameter("id"), logger: context.logger) else { throw ProblemError.notFound() }
+            return try Response.json(media.urls.dto(record))
+        }
+        router.on(MediaEndpoints.file) { request, context in
+            guard let record = try await media.find(try context.uuidParameter("id"), logger: context.logger) else { throw ProblemError.notFound() }
+            // the original may still be replaced by its upright version: cached briefly, revalidated by ETag
+            return try await serve(record.originalKey, request: request, context: context, cacheControl: "public, max-age=300",
+                                   filename: record.filename)
+        }
+        router.on(MediaEndpoints.serve) { request, context in
+            guard let key = context.parameters.get("key"), BlobKey.isValid(key) else { throw ProblemError.notFound() }
+            return try await serve(key, request: request, context: context, cacheControl: "public, max-age=31536000, immutable", filename: nil)
+        }
+        router.on(MediaEndpoints.delete) { _, context in
+            let user = try context.requireUser()
+            let owner = user.roles.contains(.admin) ? nil : try context.requireUserID()
+            guard let keys = try await media.delete(try context.uuidParameter("id"), owner: owner, logger: context.logger) else {
+                throw ProblemError.notFound()
+            }
+            await processor.remove(keys, logger: context.logger)
+            return Response(status: .noContent)
+        }
+        router.on(MediaEndpoints.attach) { request, context in
+            let body = try await request.decodeBody(AttachMediaRequest.self, context: context)
+            guard let record = try await media.attach(try context.uuidParameter("id"), owner: body.ownerId, admin: body.admin, logger: context.logger)
+            else { throw ProblemError.notFound() }
+            return try Response.json(media.urls.dto(record))
+        }
+    }
+
+    /// A stored object with validators, ranges and the headers that keep a browser from treating
+    /// it as anything but an image.
+    func serve(_ key: String, request: Request, context: PlexusContext, cacheControl: String, filename: String?) async throws -> Response {
+        let etag = "\"\(key)\""
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        headers[.cacheControl] = cacheControl
+        headers[.acceptRanges] = "bytes"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
+        headers[.contentDisposition] = MediaController.disposition(filename ?? key)
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        // a Range that is not one byte range is ignored (the whole file is served), as RFC 9110 allows
+        let range = request.headers[.range].flatMap(ByteRangeRequest.init(header:))
+        let read: BlobRead?
+        do {
+            read = try await store.get(key, range: range, logger: context.logger)
+        } catch BlobStoreError.unsatisfiableRange(let size) {
+            headers[.contentRange] = "bytes */\(size)"
+            throw ProblemError(.rangeNotSatisfiable, code: "range_not_satisfiable", detail: "The file has \(size) bytes.", headers: headers)
+        } catch BlobStoreError.invalidKey {
+            throw ProblemError.notFound()
+        }
+        guard let read else { throw ProblemError.notFound() }
+        headers[.contentType] = MediaController.contentType(of: key)
+        headers[.contentLength] = String(read.bytes.readableBytes)
+        if let served = read.range {
+            headers[.contentRange] = "bytes \(served.lowerBound)-\(served.upperBound)/\(read.size)"
+            return Response(status: .partialContent, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
+    }
+
+    /// The type of a stored object, from the extension this service gave its key.
+    static func contentType(of key: String) -> String {
+        let ext = key.split(separator: ".").last.map(String.init) ?? ""
+        return ImageFormat.allCases.first { $0.fileExtension == ext }?.contentType ?? "application/octet-stream"
+    }
+
+    /// `inline` with an ASCII file name and, when the name is not ASCII, its UTF-8 form (RFC 6266).
+    static func disposition(_ filename: String) -> String {
+        let ascii = String(String.UnicodeScalarView(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" ? $0 : "_" }))
+        var value = "inline; filename=\"\(ascii)\""
+        if ascii != filename { value += "; filename*=UTF-8''" + SigV4Signer.uriEncode(filename) }
+        return value
+    }
+}
+
+/// The limits of uploads.
+struct MediaLimits: Sendable {
+    var maxBytes: Int
+    var maxPixels: Int
+    var quota: QuotaLimits
+}

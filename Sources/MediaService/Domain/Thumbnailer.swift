@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+
+/// Runs libvips' command-line tools in a private temporary directory: `vips autorot` to turn an
+/// upload upright (metadata dropped) and `vipsthumbnail` for the three WebP sizes (it applies the
+/// orientation itself). Each run has a deadline and is killed when it passes it.
+struct Thumbnailer: Sendable {
+    /// `vipsthumbnail` (a name looked up on `PATH`, or a path).
+    var vipsthumbnail: String
+    /// `vips`.
+    var vips: String
+    var timeout: Duration = .seconds(60)
+
+    /// The sizes made, smallest first: each fits inside a square of this many pixels (never enlarged).
+    static let sizes = [("small", 160), ("medium", 480), ("large", 1200)]
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Makes the renditions of `original` (a file of `format`): the upright original when
+    /// `orientation` is not 1, and the three thumbnails, as files in `directory`.
+    func render(original: URL, format: ImageFormat, orientation: Int, in directory: URL) async throws -> (upright: URL?, thumbnails: [URL]) {
+        var upright: URL?
+        if orientation != 1 {
+            let turned = directory.appendingPathComponent("upright.\(format.fileExtension)")
+            try await run(vips, in: directory, ["autorot", original.path, turned.path + (format == .jpeg ? "[Q=90,strip]" : "[strip]")])
+            upright = turned
+        }
+        var thumbnails: [URL] = []
+        for (name, pixels) in Self.sizes {
+            let output = directory.appendingPathComponent("\(name).webp")
+            // `>` shrinks only; `[0]` (the first frame) keeps animated GIFs to one frame's work
+            try await run(vipsthumbnail, in: directory, [original.path + (format == .gif ? "[n=1]" : ""), "--size", "\(pixels)x\(pixels)>",
+                                          "-o", output.path + "[Q=80,strip]"])
+            thumbnails.append(output)
+        }
+        return (upright, thumbnails)
+    }
+
+    /// Runs `tool` with `arguments`; throws with its error output when it fails or overruns.
+    func run(_ tool: String, in directory: URL, _ arguments: [String]) async throws {
+        let process = Process()
+        if tool.contains("/") {
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [tool] + arguments
+        }
+        // error output to a file: a pipe nobody reads while the tool runs could fill and stall it
+        let log = directory.appendingPathComponent("\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let errors = try FileHandle(forWritingTo: log)
+        defer { try? errors.close() }
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", "VIPS_WARNING": "0"]
+        let finished = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
+        try process.run()
+        let deadline = Task {
+            try await Task.sleep(for: timeout)
+            if process.isRunning { process.terminate() }
+        }
+        var status: Int32 = -1
+        for await code in finished.stream { status = code }
+        deadline.cancel()
+        let output = String(decoding: (FileManager.default.contents(atPath: log.path) ?? Data()).prefix(2000), as: UTF8.self)
+        guard status == 0 else {
+            throw Failure(description: "\(tool) failed (\(status)): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+}

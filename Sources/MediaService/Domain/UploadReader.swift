@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import NIOCore
+import PlexusKit
+
+/// The refusals of the media routes.
+enum MediaProblems {
+    static func tooLarge(_ limit: Int) -> ProblemError {
+        ProblemError(.contentTooLarge, code: "payload_too_large", detail: "The file exceeds \(limit) bytes.")
+    }
+
+    static let unsupported = ProblemError(.unsupportedMediaType, code: "unsupported_image",
+                                          detail: "Upload a JPEG, PNG, WebP or GIF image; the type is read from the file itself.")
+
+    static func pixels(_ probe: ImageProbe, limit: Int) -> ProblemError {
+        ProblemError(.unprocessableContent, code: "image_too_large",
+                     detail: "The image is \(probe.width)×\(probe.height) pixels; at most \(limit) pixels are accepted.")
+    }
+
+    static func quota(retryAfter: Int) -> ProblemError {
+        var headers = HTTPFields()
+        headers[.retryAfter] = String(retryAfter)
+        return ProblemError(.tooManyRequests, code: "upload_quota", detail: "Today's upload quota is used up; try again in \(retryAfter) seconds.",
+                            headers: headers)
+    }
+}
+
+/// The file of a `multipart/form-data` upload, read as it arrives: the size limit is enforced while
+/// reading (the rest of an oversized body is never read), other parts are skipped, and the client's
+/// file name is kept only as cleaned metadata.
+struct UploadReader {
+    /// Room for the multipart framing and small fields beside the file.
+    static let framing = 16 << 10
+
+    struct Upload {
+        var bytes: [UInt8]
+        var filename: String?
+    }
+
+    /// The boundary of a `multipart/form-data` content type.
+    static func boundary(_ contentType: String?) -> String? {
+        guard let contentType else { return nil }
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
+        for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
+            var value = part.dropFirst("boundary=".count)
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
+            return (1...70).contains(value.count) ? String(value) : nil
+        }
+        return nil
+    }
+
+    /// `name` and `filename` of a `Content-Disposition: form-data; name="file"; filename="a.jpg"`.
+    static func disposition(_ value: String) -> (name: String?, filename: String?) {
+        var name: String?
+        var filename: String?
+        for parameter in value.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { continue }
+            var text = Substring(pair[1])
+            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
+            switch pair[0].lowercased() {
+            case "name": name = String(text)
+            case "filename": filename = String(text)
+            default: continue
+            }
+        }
+        return (name, filename)
+    }
+
+    /// The client's file name made harmless: its last path component, letters, digits, spaces and
+    /// `.-_()+,` only, no leading dots, at most 100 characters; nil when nothing is left.
+    static func cleanFilename(_ raw: String?) -> String? {
+        guard let raw else { return nil }
+        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: " .-_()+,"))
+        var cleaned = String(String.UnicodeScalarView(last.precomposedStringWithCanonicalMapping.unicodeScalars.filter { allowed.contains($0) }))
+        while cleaned.hasPrefix(".") || cleaned.hasPrefix(" ") { cleaned.removeFirst() }
+        cleaned = String(cleaned.prefix(100)).trimmingCharacters(in: .whitespaces)
+        return cleaned.isEmpty ? nil : cleaned
+    }
+
+    /// Reads the `file` part of `request`, refusing (413) as soon as more than `limit` bytes of
+    /// file (or of body) have arrived.
+    static func read(_ request: Request, limit: Int) async throws -> Upload {
+        guard let boundary = boundary(request.headers[.contentType]) else {
+            throw ProblemError(.unsupportedMediaType, code: "unsupported_media_type",
+                               detail: "Send multipart/form-data with the image in the part named file.")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit + framing { throw MediaProblems.tooLarge(limit) }
+
+        final class State {
+            var headers: [(String, String)] = []
+            var inFile = false
+            var sawFile = false
+            var file: [UInt8] = []
+            var filename: String?
+            var tooLarge = false
+            var parts = 0
+        }
+        let state = State()
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { name, value in state.headers.append((name, value)) }
+        parser.onBody = { buffer in
+            if state.parts == 0 {
+                // the first body bytes of a part: decide whether it is the file
+                state.parts = 1
+                let found = state.headers.first { $0.0.lowercased() == "content-disposition" }.map { Self.disposition($0.1) }
+                if found?.name == "file", !state.sawFile {
+                    state.inFile = true
+                    state.sawFile = true
+                    state.filename = found?.filename
+                }
+            }
+            guard state.inFile else { return }
+            if state.file.count + buffer.readableBytes > limit {
+                state.tooLarge = true
+                return
+            }
+            state.file.append(contentsOf: buffer.readableBytesView)
+        }
+        parser.onPartComplete = {
+            if state.parts == 0 {
+                // an empty part
+                let found = state.headers.first { $0.0.lowercased() == "content-disposition" }.map { Self.disposition($0.1) }
+                if found?.name == "file", !state.sawFile { state.sawFile = true; state.filename = found?.filename }
+            }
+            state.headers = []
+            state.inFile = false
+            state.parts = 0
+        }
+
+        var total = 0
+        do {
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                if total > limit + framing { throw MediaProblems.tooLarge(limit) }
+                try parser.execute(chunk)
+                if state.tooLarge { throw MediaProblems.tooLarge(limit) }
+            }
+        } catch let problem as ProblemError {
+            throw problem
+        } catch is HTTPError {
+            throw MediaProblems.tooLarge(limit)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // the parser's syntax error, or a body that ended early
+            throw ProblemError.badRequest("invalid_multipart", "The multipart body is malformed or incomplete.")
+        }
+        guard state.sawFile else {
+            throw ProblemError.validation([FieldError(field: "file", code: "required", message: "Send the image in the part named file.")])
+        }
+        guard !state.file.isEmpty else {
+            throw ProblemError.validation([FieldError(field: "file", code: "empty", message: "The file is empty.")])
+        }
+        return Upload(bytes: state.file, filename: cleanFilename(state.filename))
+    }
+}
