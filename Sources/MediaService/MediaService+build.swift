@@ -95,7 +95,7 @@ public enum MediaStoreSettings: Sendable, Equatable {
 /// | `PLEXUS_MEDIA_MAX_PIXELS` | most pixels an image may have (40000000) |
 /// | `PLEXUS_MEDIA_DAILY_FILES`, `PLEXUS_MEDIA_DAILY_BYTES` | per-user uploads in any 24 hours (200 files, 524288000 bytes) |
 /// | `PLEXUS_MEDIA_ORPHAN_HOURS` | uploads never attached are deleted after this (24) |
-/// | `PLEXUS_MEDIA_VIPSTHUMBNAIL`, `PLEXUS_MEDIA_VIPS` | the libvips tools (`vipsthumbnail`, `vips` on `PATH`) |
+/// | `PLEXUS_MEDIA_VIPS` | libvips' command-line tool (`vips` on `PATH`; Debian's `libvips-tools`) |
 public struct MediaConfiguration: ServiceConfiguration {
     public var common: CommonConfiguration
     public var store: MediaStoreSettings
@@ -107,17 +107,17 @@ public struct MediaConfiguration: ServiceConfiguration {
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, store: MediaStoreSettings, maxBytes: Int = 10 << 20, maxPixels: Int = 40_000_000,
                 dailyFiles: Int = 200, dailyBytes: Int = 500 << 20, orphanAge: Duration = .seconds(24 * 3_600),
-                cleanUpEvery: Duration = .seconds(600), vipsthumbnail: String = "vipsthumbnail", vips: String = "vips") {
+                cleanUpEvery: Duration = .seconds(600), vips: String = "vips") {
         self.common = common
         self.store = store
         self.limits = MediaLimits(maxBytes: maxBytes, maxPixels: maxPixels, quota: QuotaLimits(files: dailyFiles, bytes: dailyBytes))
         self.orphanAge = orphanAge
         self.cleanUpEvery = cleanUpEvery
-        self.thumbnailer = Thumbnailer(vipsthumbnail: vipsthumbnail, vips: vips)
+        self.thumbnailer = Thumbnailer(vips: vips)
     }
 
     static func thumbnailer(reader: ConfigReader) -> Thumbnailer {
-        Thumbnailer(vipsthumbnail: reader.string("PLEXUS_MEDIA_VIPSTHUMBNAIL", default: "vipsthumbnail"), vips: reader.string("PLEXUS_MEDIA_VIPS", default: "vips"))
+        Thumbnailer(vips: reader.string("PLEXUS_MEDIA_VIPS", default: "vips"))
     }
 
     /// Reads the configuration, listing every missing or malformed key.

@@ -40,9 +40,12 @@ struct ProductWriteTests {
             // add a variant, attach an image, delete a variant; the last one stays
             let added = try await http.send(.post, "/api/v1/products/\(created.id)/variants", CreateVariantRequest(sku: "WH-3", price: usd(100)), token: seller)
             #expect(added.status == .created)
+            // attaching asks the media service, which is not running here: a clear 503 and nothing attached
+            // (the system test attaches real uploads through the gateway)
             let media = UUID.v7()
             let withImage = try await http.send(.post, "/api/v1/products/\(created.id)/images", AttachImageRequest(mediaId: media, position: 0), token: seller)
-            #expect(try withImage.decode(ProductDTO.self).images.map(\.mediaId) == [media])
+            #expect(withImage.status == .serviceUnavailable, "\(withImage.text)")
+            #expect(try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).images.isEmpty)
             let all = try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).variants
             #expect(all.count == 3)
             for extra in all.dropFirst() { #expect(try await http.delete("/api/v1/variants/\(extra.id)", token: seller).status == .noContent) }

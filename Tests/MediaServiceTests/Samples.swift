@@ -10,7 +10,7 @@ enum Samples {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("sample.\(ext)")
-        let tools = Thumbnailer(vipsthumbnail: "vipsthumbnail", vips: "vips")
+        let tools = Thumbnailer(vips: "vips")
         // a gradient with colour, so that encoders have something to encode
         let png = directory.appendingPathComponent("source.png")
         var rows: [UInt8] = []

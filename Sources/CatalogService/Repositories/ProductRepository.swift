@@ -235,10 +235,13 @@ struct ProductRepository: Sendable {
         }
         var products: Set<UUID> = []
         for try await product in rows.decode(UUID.self) { products.insert(product) }
-        for product in products {
-            try await connection.query("UPDATE products SET updated_at = now() WHERE id = \(product)", logger: logger)
-            try await CatalogCache.notifyProduct(product, on: connection, logger: logger)
-        }
+        guard !products.isEmpty else { return }
+        // locked in id order: two events touching the same products cannot deadlock
+        try await connection.query("""
+            UPDATE products SET updated_at = now()
+            WHERE id IN (SELECT id FROM products WHERE id = ANY(\(Array(products))) ORDER BY id FOR UPDATE)
+            """, logger: logger)
+        for product in products { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
     }
 
     /// Subscriptions to the media service's events.

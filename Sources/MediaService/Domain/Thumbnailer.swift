@@ -1,13 +1,14 @@
 import Foundation
 import Logging
 
-/// Runs libvips' command-line tools in a private temporary directory: `vips autorot` to turn an
-/// upload upright (metadata dropped) and `vipsthumbnail` for the three WebP sizes (it applies the
-/// orientation itself). Each run has a deadline and is killed when it passes it.
+/// Runs libvips' command-line tool in a private temporary directory: `vips autorot` to turn an
+/// upload upright (metadata dropped) and `vips thumbnail` for the three WebP sizes. That is the
+/// operation `vipsthumbnail` wraps (shrink-on-load, orientation applied), called through `vips`
+/// because only there it takes `--fail-on error`: `vipsthumbnail` turns an image whose pixel data
+/// is corrupt into a black thumbnail instead of failing. Each run has a deadline and is killed when
+/// it passes it.
 struct Thumbnailer: Sendable {
-    /// `vipsthumbnail` (a name looked up on `PATH`, or a path).
-    var vipsthumbnail: String
-    /// `vips`.
+    /// `vips` (a name looked up on `PATH`, or a path).
     var vips: String
     var timeout: Duration = .seconds(60)
 
@@ -30,9 +31,9 @@ struct Thumbnailer: Sendable {
         var thumbnails: [URL] = []
         for (name, pixels) in Self.sizes {
             let output = directory.appendingPathComponent("\(name).webp")
-            // `>` shrinks only; `[0]` (the first frame) keeps animated GIFs to one frame's work
-            try await run(vipsthumbnail, in: directory, [original.path + (format == .gif ? "[n=1]" : ""), "--size", "\(pixels)x\(pixels)>",
-                                          "-o", output.path + "[Q=80,strip]"])
+            // shrinks only, never enlarges; an animated GIF is thumbnailed from its first frame
+            try await run(vips, in: directory, ["thumbnail", original.path, output.path + "[Q=80,strip]", String(pixels), "--height", String(pixels),
+                                                "--size", "down", "--fail-on", "error"])
             thumbnails.append(output)
         }
         return (upright, thumbnails)
@@ -50,7 +51,7 @@ struct Thumbnailer: Sendable {
         }
         // error output to a file: a pipe nobody reads while the tool runs could fill and stall it
         let log = directory.appendingPathComponent("\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let errors = try FileHandle(forWritingTo: log)
         defer { try? errors.close() }
         process.standardError = errors

@@ -165,7 +165,7 @@ struct MediaRepository: Sendable {
     func delete(_ id: UUID, owner: UUID?, logger: Logger) async throws -> [String]? {
         try await client.withTransaction(logger: logger) { [outbox] connection in
             let rows = try await connection.query("""
-                DELETE FROM media WHERE id = \(id) AND (\(owner) IS NULL OR owner_id = \(owner)) RETURNING \(unescaped: Self.columns)
+                DELETE FROM media WHERE id = \(id) AND (\(owner)::uuid IS NULL OR owner_id = \(owner)) RETURNING \(unescaped: Self.columns)
                 """, logger: logger)
             guard let record = try await Self.decode(rows).first else { return nil }
             try await Self.discard(record.keys, on: connection, logger: logger)

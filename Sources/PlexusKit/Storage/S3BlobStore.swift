@@ -154,7 +154,9 @@ public struct S3BlobStore: BlobStore {
             return BlobRead(bytes: reply.body, size: size, range: first...last)
         case 404: return nil
         case 416:
-            let size = reply.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } } ?? 0
+            // the size from `Content-Range: bytes */size`, or from the error's `ActualObjectSize`
+            let size = reply.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
+                ?? Self.element("ActualObjectSize", in: String(buffer: reply.body)).flatMap { Int($0) } ?? 0
             throw BlobStoreError.unsatisfiableRange(size: size)
         default: throw Self.failure(reply, "GET \(key)")
         }

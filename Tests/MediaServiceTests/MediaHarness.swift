@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import Foundation
+import MediaAPI
+@testable import MediaService
+import NIOCore
+import NIOHTTP1
+import PlexusKit
+import PlexusKitTesting
+import PostgresNIO
+import Testing
+
+/// The media service on a real socket over a fresh database and a store of its own (a temporary
+/// directory, or a bucket on a real S3-compatible server), with its job worker.
+struct MediaHarness: Sendable {
+    let client: DatabaseClient
+    let worker: JobWorker
+    let issuer: TestIssuer
+    let base: String
+    let directory: URL?
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSON.decoder.decode(type, from: Data(buffer: body)) }
+        var code: String? { (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["code"] as? String }
+    }
+
+    static func with<T: Sendable>(store: MediaStoreSettings? = nil, dailyFiles: Int = 200, maxBytes: Int = 10 << 20,
+                                  _ body: @Sendable (MediaHarness) async throws -> T) async throws -> T {
+        let url = try await TestPostgres.shared.makeDatabase(try MediaService.migrations.filter { $0.component != "kit" })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-media-test-\(RandomToken.hex(bytes: 4))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = store ?? .local(directory: directory)
+        let issuer = try TestIssuer()
+        let database = Database(url: url, maxConnections: 20, logger: testLogger())
+        return try await database.client.withRunning { client in
+            let configuration = MediaConfiguration(common: .test(.media, database: url), store: settings, maxBytes: maxBytes, dailyFiles: dailyFiles)
+            let assembled = try await TestServices.assemble(MediaService.self, configuration: configuration, database: database, verifier: issuer.verifier)
+            let worker = TestServices.worker(MediaService.self, assembled)
+            return try await withLiveServer(assembled.parts.router.router) { port in
+                try await body(MediaHarness(client: client, worker: worker, issuer: issuer, base: "http://127.0.0.1:\(port)",
+                                            directory: store == nil ? directory : nil))
+            }
+        }
+    }
+
+    /// A `multipart/form-data` body with the file in the part `field`.
+    static func multipart(_ bytes: [UInt8], filename: String = "photo.jpg", declared: String = "image/jpeg", field: String = "file",
+                          boundary: String = "plexus-boundary-7MA4YWxk") -> ByteBuffer {
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nA caption\r\n")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: \(declared)\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        return body
+    }
+
+    func upload(_ bytes: [UInt8], token: String?, filename: String = "photo.jpg", declared: String = "image/jpeg", field: String = "file",
+                chunked: Bool = false) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + "/api/v1/media")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=plexus-boundary-7MA4YWxk")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let body = Self.multipart(bytes, filename: filename, declared: declared, field: field)
+        if chunked {
+            // no length: the body streams in 64 KiB pieces (chunked transfer encoding)
+            let pieces = stride(from: 0, to: body.readableBytes, by: 65_536).map { body.getSlice(at: $0, length: min(65_536, body.readableBytes - $0))! }
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for piece in pieces { continuation.yield(piece) }
+                continuation.finish()
+            }
+            request.body = .stream(stream, length: .unknown)
+        } else {
+            request.body = .bytes(body)
+        }
+        return try await send(request)
+    }
+
+    func get(_ path: String, headers: [(String, String)] = [], token: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: path.hasPrefix("http") ? path.replacingOccurrences(of: "http://localhost:8080", with: base) : base + path)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return try await send(request)
+    }
+
+    func delete(_ path: String, token: String) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .DELETE
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        return try await send(request)
+    }
+
+    func attach(_ id: UUID, owner: UUID, admin: Bool = false) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + "/internal/media/\(id.uuidString.lowercased())/attachments")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(try TestServiceKeys.token(from: .catalog, to: .media))")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(AttachMediaRequest(ownerId: owner, admin: admin))))
+        return try await send(request)
+    }
+
+    func send(_ request: HTTPClientRequest) async throws -> Reply {
+        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(30))
+        return Reply(status: Int(response.status.code), headers: response.headers, body: try await response.body.collect(upTo: 32 << 20))
+    }
+
+    /// Files in the local store.
+    var storedFiles: [String] {
+        guard let directory else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+    }
+
+    func count(_ sql: String) async throws -> Int {
+        var total = 0
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: testLogger()).decode(Int.self) { total = value }
+        return total
+    }
+
+    /// Runs queued jobs until none is left (retries made due at once).
+    func drainJobs() async throws {
+        for _ in 0..<10 {
+            try await client.query("UPDATE jobs SET run_at = now() WHERE status = 'pending'", logger: testLogger())
+            if try await worker.runOnce() == 0 { return }
+        }
+    }
+}
