@@ -53,7 +53,10 @@ public enum GatewayService: PlexusService {
         when an order is paid (and released when it is cancelled). \
         `POST /api/v1/memberships` takes the card (`paymentMethod`, charged for the first period at once) with the plan and \
         answers the membership with its charges; `GET /api/v1/memberships/plans` lists the plans and prices; while a renewal \
-        is failing, the same `POST` pays it with another card. Media and reviews are not served yet.
+        is failing, the same `POST` pays it with another card. \
+        Media carries `ownerId` and `filename`; `GET /api/v1/media/{id}/file` serves an upload's current bytes (the address \
+        product images use) and `DELETE /api/v1/products/{id}/images/{mediaId}` takes an image off a product; product images \
+        carry `thumbnails`. Reviews are not served yet.
         """
 
     /// Builds the router. The token verifier is normally identity's JWKS.

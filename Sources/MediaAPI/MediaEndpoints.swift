@@ -16,13 +16,14 @@ public enum MediaEndpoints {
     public static let get = Endpoint<NoBody, MediaDTO>("getMedia", .GET, "/api/v1/media/{id}", access: .anyone,
         summary: "An upload's metadata, with thumbnail URLs once ready.")
     public static let file = Endpoint<NoBody, TextBody>("getMediaFile", .GET, "/api/v1/media/{id}/file", access: .anyone,
-        summary: "The image as uploaded (metadata removed, upright once processed), with `ETag` and `Range`.", outputType: .binary,
-        headers: [QueryParameter("Range", .string(), "`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (206).")])
+        summary: "The image as uploaded (metadata removed, upright once processed), with `ETag` and `Range`.", outputType: .image,
+        headers: [QueryParameter("Range", .string(), "`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (206)."),
+                  QueryParameter("If-None-Match", .string(), "The `ETag` of a copy already held (304).")], servesRanges: true)
     public static let serve = Endpoint<NoBody, TextBody>("getMediaObject", .GET, "/media/{key}", access: .anyone,
-        summary: "A stored file by key (uploads and thumbnails): immutable, with `ETag`, `Range` and `304`.", outputType: .binary,
+        summary: "A stored file by key (uploads and thumbnails): immutable, with `ETag`, `Range` and `304`.", outputType: .image,
         pathParameters: ["key": .string()],
         headers: [QueryParameter("Range", .string(), "`bytes=first-last`, `bytes=first-` or `bytes=-suffix` (206)."),
-                  QueryParameter("If-None-Match", .string(), "The `ETag` of a copy already held (304).")])
+                  QueryParameter("If-None-Match", .string(), "The `ETag` of a copy already held (304).")], servesRanges: true)
     public static let delete = Endpoint<NoBody, NoContent>("deleteMedia", .DELETE, "/api/v1/media/{id}", access: .user,
         summary: "Delete an upload and every rendition of it (its uploader or an admin); products and reviews drop it.", status: 204)
 

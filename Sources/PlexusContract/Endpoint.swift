@@ -76,8 +76,8 @@ public enum MediaType: String, Sendable {
     case javascript = "text/javascript"
     /// `multipart/form-data` (file uploads).
     case multipart = "multipart/form-data"
-    /// Stored bytes of whatever type they are (served files).
-    case binary = "application/octet-stream"
+    /// An image of whichever type it is (served uploads and thumbnails).
+    case image = "image/*"
 }
 
 /// One HTTP operation, declared once in its service's `<Name>API` module: the router registers its
@@ -96,10 +96,12 @@ public struct Endpoint<Body: Decodable & Sendable, Output: Decodable & Sendable>
     /// development mode.
     public init(_ id: String, _ method: HTTPVerb, _ path: String, access: Access, summary: String, query: [QueryParameter] = [],
                 status: Int = 200, problems: [ProblemCase] = [], bodyType: MediaType = .json, outputType: MediaType = .json,
-                pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false, headers: [QueryParameter] = []) {
+                pathParameters: [String: Schema] = [:], strictLimit: Bool = false, developmentOnly: Bool = false, headers: [QueryParameter] = [],
+                servesRanges: Bool = false) {
         description = EndpointDescription(
             id: id, method: method, path: path, access: access, summary: summary, query: query, headers: headers, status: status, problems: problems,
             bodyType: bodyType, outputType: outputType, pathParameters: pathParameters, strictLimit: strictLimit, developmentOnly: developmentOnly,
+            servesRanges: servesRanges,
             body: Body.self == NoBody.self ? nil : Body.self, output: Output.self == NoContent.self ? nil : Output.self)
     }
 
@@ -165,6 +167,8 @@ public struct EndpointDescription: Sendable {
     public var strictLimit: Bool
     /// Served only in development mode.
     public var developmentOnly: Bool
+    /// Answers `Range` with 206 (416 when unsatisfiable) and `If-None-Match` with 304.
+    public var servesRanges: Bool
     /// The request body type (nil: none).
     public var body: (any (Decodable & Sendable).Type)?
     /// The success body type (nil: empty).

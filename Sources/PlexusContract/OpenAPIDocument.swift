@@ -92,12 +92,19 @@ public enum OpenAPIDocument {
         if let output = endpoint.output {
             let schema: JSONValue = switch endpoint.outputType {
             case .json: json(collector.schema(for: output))
-            case .binary: ["type": "string", "format": "binary"]
+            case .image: ["type": "string", "format": "binary"]
             default: ["type": "string"]
             }
             responses[String(endpoint.status)] = ["description": "Success.", "content": [endpoint.outputType.rawValue: ["schema": schema]]]
         } else {
             responses[String(endpoint.status)] = ["description": "Done; no body."]
+        }
+        if endpoint.servesRanges, let success = responses[String(endpoint.status)] {
+            if case .object(var partial) = success {
+                partial["description"] = "The requested byte range (`Content-Range` says which)."
+                responses["206"] = .object(partial)
+            }
+            responses["304"] = ["description": "Not modified: the copy whose `ETag` was sent is current."]
         }
         var failures: [Int: [String]] = [
             400: ["`bad_request`, `invalid_query`, `invalid_body`, `malformed_json`, `unknown_field`: the request is malformed."],
@@ -113,6 +120,7 @@ public enum OpenAPIDocument {
             failures[422, default: []].append("`validation_failed`: a field is not acceptable (see `errors`).")
         }
         for problem in endpoint.problems { failures[problem.status, default: []].append("`\(problem.code)`: \(problem.summary)") }
+        if endpoint.servesRanges { failures[416, default: []].append("`range_not_satisfiable`: the range starts beyond the file (`Content-Range: bytes */<size>`).") }
         // A page answers its own failures with a page; the kit's refusals are problem documents.
         var content: [String: JSONValue] = ["application/problem+json": ["schema": json(problem)]]
         if endpoint.outputType == .html { content[MediaType.html.rawValue] = ["schema": ["type": "string"]] }

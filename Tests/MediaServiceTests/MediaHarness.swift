@@ -78,6 +78,32 @@ struct MediaHarness: Sendable {
         return try await send(request)
     }
 
+    /// A POST of `body` as it is, under a multipart content type.
+    func uploadRaw(_ body: ByteBuffer, token: String) async throws -> Reply {
+        var request = HTTPClientRequest(url: base + "/api/v1/media")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=plexus-boundary-7MA4YWxk")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(body)
+        return try await send(request)
+    }
+
+    /// An upload whose client gives up half-way through the body (the connection is closed).
+    func abandonedUpload(_ bytes: [UInt8], token: String) async {
+        var request = HTTPClientRequest(url: base + "/api/v1/media")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=plexus-boundary-7MA4YWxk")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let body = Self.multipart(bytes)
+        struct HungUp: Error {}
+        let stream = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            continuation.yield(body.getSlice(at: 0, length: body.readableBytes / 2)!)
+            continuation.finish(throwing: HungUp())
+        }
+        request.body = .stream(stream, length: .known(Int64(body.readableBytes)))
+        _ = try? await HTTPClient.plexus.execute(request, timeout: .seconds(10))
+    }
+
     func get(_ path: String, headers: [(String, String)] = [], token: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path.replacingOccurrences(of: "http://localhost:8080", with: base) : base + path)
         for (name, value) in headers { request.headers.add(name: name, value: value) }

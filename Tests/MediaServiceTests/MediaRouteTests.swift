@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import MediaAPI
+import NIOCore
 @testable import MediaService
 import PlexusKit
 import PlexusKitTesting
@@ -77,6 +78,20 @@ struct MediaRouteTests {
                 #expect(reply.code == code, "\(name)")
                 #expect(reply.headers.first(name: "Content-Type") == "application/problem+json", "\(name)")
             }
+            // a header declaring 4294967295×4294967295 pixels (the product overflows 64 bits)
+            let enormous = try await media.upload(Samples.pngHeader(width: Int(UInt32.max), height: Int(UInt32.max)), token: token, filename: "x.png")
+            #expect(enormous.status == 422 && enormous.code == "image_too_large")
+            // a body that ends inside the file part, and one that is not multipart at all inside
+            var truncated = MediaHarness.multipart(try await Samples.image(width: 4, height: 4, ext: "png"))
+            truncated.moveWriterIndex(to: truncated.writerIndex - 30)
+            let cut = try await media.uploadRaw(truncated, token: token)
+            #expect(cut.status == 400 && cut.code == "invalid_multipart", "\(String(buffer: cut.body))")
+            let garbage = try await media.uploadRaw(ByteBuffer(string: "--plexus-boundary-7MA4YWxk\r\nno headers end here"), token: token)
+            #expect([400, 422].contains(garbage.status), "\(String(buffer: garbage.body))")
+            // a client that hangs up half-way leaves nothing, and the service goes on serving
+            await media.abandonedUpload(try await Samples.image(width: 64, height: 64, ext: "png"), token: token)
+            #expect(try await media.get("/health/live").status == 200)
+
             var notMultipart = HTTPClientRequestBuilder.json(media.base + "/api/v1/media", token: token)
             notMultipart.body = .bytes(.init(string: "{}"))
             let wrongType = try await media.send(notMultipart)

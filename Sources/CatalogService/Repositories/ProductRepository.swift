@@ -199,7 +199,7 @@ struct ProductRepository: Sendable {
 
     /// Attaches an upload the media service vouched for, with its thumbnails when they exist.
     func attachImage(productID: UUID, _ request: AttachImageRequest, thumbnails: MediaThumbnails?, writer: Writer, logger: Logger) async throws -> Bool {
-        let json = try thumbnails.map { String(decoding: try JSON.encoder.encode($0), as: UTF8.self) }
+        let json = try Self.json(thumbnails)
         return try await withOwnedProduct(productID, writer: writer, logger: logger) { connection in
             _ = try await connection.query("""
                 INSERT INTO product_images (product_id, media_id, position, thumbnails)
@@ -228,7 +228,7 @@ struct ProductRepository: Sendable {
         if deleted {
             rows = try await connection.query("DELETE FROM product_images WHERE media_id = \(change.mediaId) RETURNING product_id", logger: logger)
         } else {
-            let json = try change.thumbnails.map { String(decoding: try JSON.encoder.encode($0), as: UTF8.self) }
+            let json = try Self.json(change.thumbnails)
             rows = try await connection.query("""
                 UPDATE product_images SET thumbnails = \(json)::jsonb, url = NULL WHERE media_id = \(change.mediaId) RETURNING product_id
                 """, logger: logger)
@@ -242,6 +242,11 @@ struct ProductRepository: Sendable {
             WHERE id IN (SELECT id FROM products WHERE id = ANY(\(Array(products))) ORDER BY id FOR UPDATE)
             """, logger: logger)
         for product in products { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
+    }
+
+    /// Thumbnails as the `jsonb` product images keep.
+    static func json(_ thumbnails: MediaThumbnails?) throws -> String? {
+        try thumbnails.map { String(decoding: try JSON.encoder.encode($0), as: UTF8.self) }
     }
 
     /// Subscriptions to the media service's events.

@@ -22,7 +22,9 @@ struct MediaController: Sendable {
             }
             let upload = try await UploadReader.read(request, limit: limits.maxBytes)
             guard let probe = ImageProbe.read(upload.bytes) else { throw MediaProblems.unsupported }
-            guard probe.width * probe.height <= limits.maxPixels else { throw MediaProblems.pixels(probe, limit: limits.maxPixels) }
+            // a header may declare 4294967295×4294967295: multiplied without trapping
+            let (pixels, overflow) = probe.width.multipliedReportingOverflow(by: probe.height)
+            guard !overflow, pixels <= limits.maxPixels else { throw MediaProblems.pixels(probe, limit: limits.maxPixels) }
             guard let stripped = MetadataStripper.strip(upload.bytes, probe: probe) else { throw MediaProblems.unsupported }
 
             let id = UUID.v7()

@@ -96,6 +96,7 @@ struct UploadReader {
             var sawFile = false
             var file: [UInt8] = []
             var filename: String?
+            var fileComplete = false
             var tooLarge = false
             var parts = 0
         }
@@ -121,10 +122,11 @@ struct UploadReader {
             state.file.append(contentsOf: buffer.readableBytesView)
         }
         parser.onPartComplete = {
+            if state.inFile { state.fileComplete = true }
             if state.parts == 0 {
                 // an empty part
                 let found = state.headers.first { $0.0.lowercased() == "content-disposition" }.map { Self.disposition($0.1) }
-                if found?.name == "file", !state.sawFile { state.sawFile = true; state.filename = found?.filename }
+                if found?.name == "file", !state.sawFile { state.sawFile = true; state.fileComplete = true; state.filename = found?.filename }
             }
             state.headers = []
             state.inFile = false
@@ -151,6 +153,10 @@ struct UploadReader {
         }
         guard state.sawFile else {
             throw ProblemError.validation([FieldError(field: "file", code: "required", message: "Send the image in the part named file.")])
+        }
+        guard state.fileComplete else {
+            // the body ended inside the file part (no closing boundary): what arrived is not the whole file
+            throw ProblemError.badRequest("invalid_multipart", "The multipart body ended before the file did.")
         }
         guard !state.file.isEmpty else {
             throw ProblemError.validation([FieldError(field: "file", code: "empty", message: "The file is empty.")])
