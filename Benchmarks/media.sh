@@ -42,9 +42,12 @@ measured() {
 seller=$(curl -sf -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
   -d '{"email":"seller@plexus.local","password":"plexus-seller-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
 # a photo-like JPEG of about 1 MB: noise does not compress
-vips gaussnoise "$data/noise.v" 1100 700 --mean 128 --sigma 40
-vips bandjoin_const "$data/noise.v" "$data/noise3.v" "100 150" >/dev/null 2>&1 || cp "$data/noise.v" "$data/noise3.v"
-vips copy "$data/noise3.v" "$data/photo.jpg[Q=90]"
+for band in 1 2 3; do
+  vips gaussnoise "$data/noise$band.v" 1150 800 --mean 128 --sigma 30 --seed "$band"
+  vips cast "$data/noise$band.v" "$data/band$band.v" uchar
+done
+vips bandjoin "$data/band1.v $data/band2.v $data/band3.v" "$data/noise.v"
+vips copy "$data/noise.v" "$data/photo.jpg[Q=90]"
 python3 - "$data" <<'PY'
 import sys
 d = sys.argv[1]

@@ -69,6 +69,27 @@ struct BlobStoreTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    @Test("the caching store: small objects come from memory (ranges cut from the copy), a delete drops them, large ones are not kept")
+    func caching() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-blobs-\(RandomToken.hex(bytes: 4))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let local = try LocalBlobStore(directory: directory)
+        let store = CachingBlobStore(local, entries: 10, maxObjectBytes: 2_000)
+        try await Self.roundTrip(store)
+        let logger = testLogger()
+        try await store.put("small.bin", ByteBuffer(bytes: Array(repeating: 1, count: 100)), contentType: "x", logger: logger)
+        try await store.put("large.bin", ByteBuffer(bytes: Array(repeating: 2, count: 5_000)), contentType: "x", logger: logger)
+        _ = try await store.get("small.bin", range: nil, logger: logger)
+        _ = try await store.get("large.bin", range: nil, logger: logger)
+        // gone underneath (as through another replica): the small copy is still served, the large is not
+        try await local.delete("small.bin", logger: logger)
+        try await local.delete("large.bin", logger: logger)
+        #expect(try await store.get("small.bin", range: .suffix(10), logger: logger)?.range == 90...99)
+        #expect(try await store.get("large.bin", range: nil, logger: logger) == nil)
+        try await store.delete("small.bin", logger: logger)
+        #expect(try await store.get("small.bin", range: nil, logger: logger) == nil)
+    }
+
     @Test("the S3 store against a real S3-compatible server: round trip, a multipart upload, path and virtual-host addressing")
     func s3() async throws {
         let server = try await S3TestServer()

@@ -28,13 +28,16 @@ struct Thumbnailer: Sendable {
             try await run(vips, in: directory, ["autorot", original.path, turned.path + (format == .jpeg ? "[Q=90,strip]" : "[strip]")])
             upright = turned
         }
+        // largest first, from the upload; the smaller ones from the largest (decoding 1200 pixels instead
+        // of the whole upload again). Shrinks only, never enlarges; a GIF is thumbnailed from its first frame.
         var thumbnails: [URL] = []
-        for (name, pixels) in Self.sizes {
+        var source = original
+        for (name, pixels) in Self.sizes.reversed() {
             let output = directory.appendingPathComponent("\(name).webp")
-            // shrinks only, never enlarges; an animated GIF is thumbnailed from its first frame
-            try await run(vips, in: directory, ["thumbnail", original.path, output.path + "[Q=80,strip]", String(pixels), "--height", String(pixels),
+            try await run(vips, in: directory, ["thumbnail", source.path, output.path + "[Q=80,strip]", String(pixels), "--height", String(pixels),
                                                 "--size", "down", "--fail-on", "error"])
-            thumbnails.append(output)
+            thumbnails.insert(output, at: 0)
+            source = output
         }
         return (upright, thumbnails)
     }
