@@ -14,25 +14,38 @@ public enum LogSetup {
     }
 }
 
+/// A handler that keeps its metadata as a plain dictionary, to be read only when a line is written.
+public protocol StoredMetadataLogHandler: LogHandler {
+    var metadata: Logger.Metadata { get set }
+}
+
+extension StoredMetadataLogHandler {
+    /// Metadata access.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// The handler's metadata with the line's own over it.
+    func lineMetadata(_ event: LogEvent) -> Logger.Metadata {
+        guard let extra = event.metadata else { return metadata }
+        return metadata.merging(extra) { $1 }
+    }
+}
+
 /// Readable lines on standard error, in swift-log's `StreamLogHandler` format
 /// (`<time> <level> <label>: key=value … [<source>] <message>`). Unlike that handler, metadata is only
 /// formatted when a line is written: every request sets its request and trace ids on its logger,
 /// and formatting them then, for lines mostly never written, cost ~5% of a small request.
-public struct DevelopmentLogHandler: LogHandler {
+public struct DevelopmentLogHandler: StoredMetadataLogHandler {
     public let label: String
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
 
     public init(label: String) { self.label = label }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
     public func log(event: LogEvent) {
-        var all = metadata
-        if let extra = event.metadata { all.merge(extra) { $1 } }
+        var all = lineMetadata(event)
         if let error = event.error { all["error"] = .string(String(describing: error)) }
         let pretty = all.isEmpty ? "" : " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         var seconds = time(nil)
@@ -46,7 +59,7 @@ public struct DevelopmentLogHandler: LogHandler {
 }
 
 /// Writes one JSON object per log line to standard error.
-public struct JSONLogHandler: LogHandler {
+public struct JSONLogHandler: StoredMetadataLogHandler {
     /// The logger label.
     public let label: String
     /// Metadata attached to every line.
@@ -57,16 +70,10 @@ public struct JSONLogHandler: LogHandler {
     /// Creates a handler.
     public init(label: String) { self.label = label }
 
-    /// Metadata access.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
     /// Writes one line.
     public func log(event: LogEvent) {
         var object: [String: String] = ["ts": RFC3339.string(from: Date()), "level": event.level.rawValue, "logger": label, "msg": event.message.description]
-        for (key, value) in self.metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { object[key] = value.description }
+        for (key, value) in lineMetadata(event) { object[key] = value.description }
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(0x0A)
         FileHandle.standardError.write(data)
