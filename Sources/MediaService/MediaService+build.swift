@@ -24,6 +24,9 @@ public enum MediaService: PlexusService {
     /// The router, the processing and clean-up jobs.
     public static func build(configuration: MediaConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         let router = environment.makeRouter(migrations: try migrations)
+        if !Thumbnailer.isInstalled(configuration.thumbnailer.vips) {
+            environment.logger.error("libvips' `vips` was not found: uploads are stored and served, but none gets thumbnails (install libvips-tools or set PLEXUS_MEDIA_VIPS)")
+        }
         let stored = try configuration.store.makeStore(http: environment.http.http)
         let store: any BlobStore = configuration.cacheEntries > 0 ? CachingBlobStore(stored, entries: configuration.cacheEntries) : stored
         let media = MediaRepository(client: environment.db.client, outbox: environment.outbox, urls: MediaURLs(base: configuration.common.publicURL))
@@ -46,9 +49,15 @@ public enum MediaService: PlexusService {
         var ids: [UUID] = []
         for try await id in existing.decode(UUID.self) { ids.append(id) }
         if ids.count < DemoPictures.count {
-            let store = try settings.makeStore(http: .plexus)
-            ids = try await DemoPictures.seed(owner: owner, client: client, store: store, thumbnailer: thumbnailer, logger: logger)
-            demo.report("pictures  \(ids.count) generated demo images (thumbnails follow once the media service runs)")
+            do {
+                let store = try settings.makeStore(http: .plexus)
+                ids = try await DemoPictures.seed(owner: owner, client: client, store: store, thumbnailer: thumbnailer, logger: logger)
+                demo.report("pictures  \(ids.count) generated demo images (thumbnails follow once the media service runs)")
+            } catch {
+                // the rest of the demo does not need pictures (the products are seeded without images)
+                demo.report("pictures  not generated: \(error) (is libvips' `vips` installed?)")
+                return
+            }
         }
         demo[MediaDemo.images] = ids
     }

@@ -47,4 +47,11 @@ struct ImageProbeTests {
         #expect(ImageProbe.read(stripped)?.orientation == 6)
         #expect(try await Samples.header(of: stripped, ext: "jpg").contains("40x20"))
     }
+
+    @Test("the libvips tool is found on PATH or by path, and a missing one is reported as missing")
+    func toolLookup() {
+        #expect(Thumbnailer.isInstalled("vips"))
+        #expect(!Thumbnailer.isInstalled("no-such-tool-plexus"))
+        #expect(!Thumbnailer.isInstalled("/nonexistent/vips"))
+    }
 }

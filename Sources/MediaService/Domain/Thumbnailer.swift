@@ -15,6 +15,13 @@ struct Thumbnailer: Sendable {
     /// The sizes made, smallest first: each fits inside a square of this many pixels (never enlarged).
     static let sizes = [("small", 160), ("medium", 480), ("large", 1200)]
 
+    /// Whether `tool` (a path, or a name on `PATH`) is an executable file.
+    static func isInstalled(_ tool: String) -> Bool {
+        if tool.contains("/") { return FileManager.default.isExecutableFile(atPath: tool) }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+    }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
