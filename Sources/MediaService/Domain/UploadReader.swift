@@ -38,35 +38,31 @@ struct UploadReader {
         var filename: String?
     }
 
-    /// The boundary of a `multipart/form-data` content type.
-    static func boundary(_ contentType: String?) -> String? {
-        guard let contentType else { return nil }
-        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
-        for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
-            var value = part.dropFirst("boundary=".count)
-            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = value.dropFirst().dropLast() }
-            return (1...70).contains(value.count) ? String(value) : nil
-        }
-        return nil
-    }
-
-    /// `name` and `filename` of a `Content-Disposition: form-data; name="file"; filename="a.jpg"`.
-    static func disposition(_ value: String) -> (name: String?, filename: String?) {
-        var name: String?
-        var filename: String?
+    /// The parameters after the first `;` of a header value (`name="file"; filename="a.jpg"`), names
+    /// lower-cased, values without their quotes.
+    static func parameters(_ value: some StringProtocol) -> [String: String] {
+        var found: [String: String] = [:]
         for parameter in value.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { continue }
             var text = Substring(pair[1])
             if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = text.dropFirst().dropLast() }
-            switch pair[0].lowercased() {
-            case "name": name = String(text)
-            case "filename": filename = String(text)
-            default: continue
-            }
+            found[pair[0].lowercased()] = String(text)
         }
-        return (name, filename)
+        return found
+    }
+
+    /// The boundary of a `multipart/form-data` content type.
+    static func boundary(_ contentType: String?) -> String? {
+        guard let contentType, contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "multipart/form-data",
+              let boundary = parameters(contentType)["boundary"], (1...70).contains(boundary.count) else { return nil }
+        return boundary
+    }
+
+    /// `name` and `filename` of a `Content-Disposition: form-data; name="file"; filename="a.jpg"`.
+    static func disposition(_ value: String) -> (name: String?, filename: String?) {
+        let found = parameters(value)
+        return (found["name"], found["filename"])
     }
 
     /// The client's file name made harmless: its last path component, letters, digits, spaces and
@@ -98,22 +94,26 @@ struct UploadReader {
             var filename: String?
             var fileComplete = false
             var tooLarge = false
-            var parts = 0
+            /// Whether the current part's headers have been looked at.
+            var started = false
+
+            /// At a part's first body bytes (or its end, when it is empty): whether it is the file.
+            func start() {
+                guard !started else { return }
+                started = true
+                let found = headers.first { $0.0.lowercased() == "content-disposition" }.map { UploadReader.disposition($0.1) }
+                if found?.name == "file", !sawFile {
+                    inFile = true
+                    sawFile = true
+                    filename = found?.filename
+                }
+            }
         }
         let state = State()
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in state.headers.append((name, value)) }
         parser.onBody = { buffer in
-            if state.parts == 0 {
-                // the first body bytes of a part: decide whether it is the file
-                state.parts = 1
-                let found = state.headers.first { $0.0.lowercased() == "content-disposition" }.map { Self.disposition($0.1) }
-                if found?.name == "file", !state.sawFile {
-                    state.inFile = true
-                    state.sawFile = true
-                    state.filename = found?.filename
-                }
-            }
+            state.start()
             guard state.inFile else { return }
             if state.file.count + buffer.readableBytes > limit {
                 state.tooLarge = true
@@ -122,15 +122,11 @@ struct UploadReader {
             state.file.append(contentsOf: buffer.readableBytesView)
         }
         parser.onPartComplete = {
+            state.start()
             if state.inFile { state.fileComplete = true }
-            if state.parts == 0 {
-                // an empty part
-                let found = state.headers.first { $0.0.lowercased() == "content-disposition" }.map { Self.disposition($0.1) }
-                if found?.name == "file", !state.sawFile { state.sawFile = true; state.fileComplete = true; state.filename = found?.filename }
-            }
             state.headers = []
             state.inFile = false
-            state.parts = 0
+            state.started = false
         }
 
         var total = 0
