@@ -216,6 +216,20 @@ struct MediaRouteTests {
         }
     }
 
+    @Test("a store that cannot be reached is a 503 for uploads and reads, never a 500, and nothing is recorded")
+    func storeDown() async throws {
+        let closed = S3Settings(endpoint: "http://127.0.0.1:\(try EmbeddedPostgres.freePort())", region: "us-east-1", bucket: "gone",
+                                accessKey: "a", secretKey: "b")
+        try await MediaHarness.with(store: .s3(closed)) { media in
+            let token = try await media.issuer.token(roles: [.customer, .seller])
+            let upload = try await media.upload(try await Samples.image(width: 4, height: 4, ext: "png"), token: token, filename: "p.png")
+            #expect(upload.status == 503 && upload.code == "store_unavailable", "\(String(buffer: upload.body))")
+            let read = try await media.get("/media/0123abcd.png")
+            #expect(read.status == 503 && read.code == "store_unavailable")
+            #expect(try await media.count("SELECT count(*)::int FROM media") == 0)
+        }
+    }
+
     @Test("with the S3 store against a real S3-compatible server: upload, thumbnails, ranged serving, delete")
     func s3() async throws {
         let server = try await S3TestServer()

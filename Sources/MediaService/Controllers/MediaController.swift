@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import MediaAPI
 import NIOCore
 import PlexusKit
@@ -29,7 +30,11 @@ struct MediaController: Sendable {
 
             let id = UUID.v7()
             let key = BlobKey.make(suffix: "." + probe.format.fileExtension)
-            try await store.put(key, ByteBuffer(bytes: stripped), contentType: probe.format.contentType, logger: context.logger)
+            do {
+                try await store.put(key, ByteBuffer(bytes: stripped), contentType: probe.format.contentType, logger: context.logger)
+            } catch {
+                throw MediaController.storeUnavailable(error, logger: context.logger)
+            }
             let record: MediaRecord
             do {
                 record = try await media.create(id: id, owner: owner, probe: probe, size: stripped.count, filename: upload.filename, key: key,
@@ -97,6 +102,8 @@ struct MediaController: Sendable {
             throw ProblemError(.rangeNotSatisfiable, code: "range_not_satisfiable", detail: "The file has \(size) bytes.", headers: headers)
         } catch BlobStoreError.invalidKey {
             throw ProblemError.notFound()
+        } catch {
+            throw MediaController.storeUnavailable(error, logger: context.logger)
         }
         guard let read else { throw ProblemError.notFound() }
         headers[.contentType] = MediaController.contentType(of: key)
@@ -106,6 +113,12 @@ struct MediaController: Sendable {
             return Response(status: .partialContent, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
+    }
+
+    /// A store that failed or could not be reached: the operator's problem (logged), a 503 for the client.
+    static func storeUnavailable(_ error: any Error, logger: Logger) -> ProblemError {
+        logger.error("file store failed", metadata: ["error": .string(String(describing: error))])
+        return ProblemError.unavailable("The file store is not available; try again shortly.", code: "store_unavailable", retryAfter: 5)
     }
 
     /// The type of a stored object, from the extension this service gave its key.
