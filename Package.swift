@@ -24,7 +24,7 @@ let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Media", hasAPI: true, uses: ["Identity"], extra: [
         .product(name: "MultipartKit", package: "multipart-kit"),
     ], resources: ["Migrations"]),
-    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order", "Media"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
+    ServiceRow(name: "Catalog", hasAPI: true, uses: ["Shop", "Order", "Media", "Review"], extra: [], resources: ["Migrations"], testsUse: ["Shop"]),
     ServiceRow(name: "Shop", hasAPI: true, uses: ["Catalog", "Identity", "Order"], extra: [], resources: ["Migrations"], testsUse: ["Identity", "Catalog"]),
     ServiceRow(name: "Cart", hasAPI: true, uses: ["Catalog", "Promotion"], extra: [], resources: ["Migrations"], testsUse: ["Catalog", "Shop", "Promotion"]),
     ServiceRow(name: "Promotion", hasAPI: true, uses: ["Shop", "Order"], extra: [], resources: ["Migrations"]),
@@ -32,7 +32,9 @@ let serviceTable: [ServiceRow] = [
     ServiceRow(name: "Payment", hasAPI: true, uses: ["Order"], extra: [
         .product(name: "Crypto", package: "swift-crypto"),
     ], resources: ["Migrations"]),
-    ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity", "Order", "Payment"], extra: [
+    ServiceRow(name: "Review", hasAPI: true, uses: ["Identity", "Shop", "Order", "Media", "Catalog"], extra: [], resources: ["Migrations"],
+               testsUse: ["Identity", "Media"]),
+    ServiceRow(name: "Notification", hasAPI: true, uses: ["Identity", "Order", "Payment", "Review"], extra: [
         .product(name: "Mustache", package: "swift-mustache"),
     ], resources: ["Migrations", "Templates"]),
     ServiceRow(name: "Gateway", hasAPI: false, uses: [], extra: []),
@@ -125,7 +127,7 @@ targets += [
     ),
     .testTarget(
         name: "SystemTests",
-        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI", "MediaAPI",
+        dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI", "MediaAPI", "ReviewAPI",
                                            .product(name: "HummingbirdTesting", package: "hummingbird")],
         swiftSettings: swiftSettings
     ),

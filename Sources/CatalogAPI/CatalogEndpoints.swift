@@ -33,6 +33,7 @@ public enum CatalogEndpoints {
             QueryParameter("minPrice", .integer, "Lowest price in minor units."),
             QueryParameter("maxPrice", .integer, "Highest price in minor units."),
             QueryParameter("inStock", .boolean, "`true`: in stock; `false`: out of stock."),
+            QueryParameter("minRating", .number, "Only products whose average rating is at least this (1–5, e.g. `4` or `4.5`)."),
             QueryParameter("sort", .string(values: ["relevance", "newest", "price", "-price", "bestSelling", "rating"]), "Order."),
             .limit, .cursor,
         ])

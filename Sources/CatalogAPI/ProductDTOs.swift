@@ -32,11 +32,14 @@ public struct RatingSummaryDTO: Codable, Sendable, Equatable {
     public var average: Double
     /// Number of ratings.
     public var count: Int
+    /// On a product's detail: `"1"` … `"5"` → number of published reviews with that many stars.
+    public var histogram: [String: Int]?
 
     /// Creates a summary.
-    public init(average: Double, count: Int) {
+    public init(average: Double, count: Int, histogram: [String: Int]? = nil) {
         self.average = average
         self.count = count
+        self.histogram = histogram
     }
 }
 
@@ -269,3 +272,22 @@ public struct ProductListDTO: Codable, Sendable, Equatable {
 }
 
 extension ProductStatus: SchemaEnumeration {}
+
+/// What the catalogue's demo seeding leaves for later services.
+public enum CatalogDemo {
+    /// The published demo products.
+    public static let products = DemoKey<[DemoProduct]>("catalog.products")
+}
+
+/// A demo product as later seeding needs it.
+public struct DemoProduct: Sendable, Equatable {
+    public var id: UUID
+    public var shopId: UUID
+    public var name: String
+
+    public init(id: UUID, shopId: UUID, name: String) {
+        self.id = id
+        self.shopId = shopId
+        self.name = name
+    }
+}

@@ -5,6 +5,7 @@ import Logging
 import MediaAPI
 import OrderAPI
 import PlexusKit
+import ReviewAPI
 import PostgresNIO
 import ShopAPI
 
@@ -15,6 +16,7 @@ public enum CatalogService: PlexusService {
         get throws { try MigrationSet.service("catalog", bundle: .module) }
     }
     public static let consumes = ShopEvent.all + [OrderEvent.paid.descriptor, OrderEvent.cancelled.descriptor] + MediaEvent.all
+        + [ReviewEvent.summaryChanged.descriptor]
     public static let callees = [ServiceName.shop, .media]
     public static let summary = "Categories, products, variants, prices, stock and reservations, and typo-tolerant search with facets."
     public static let endpoints = CatalogEndpoints.all
@@ -51,7 +53,7 @@ public enum CatalogService: PlexusService {
                 if lapsed > 0 { logger.info("reservations lapsed", metadata: ["count": .stringConvertible(lapsed)]) }
             } while lapsed >= 500
         }
-        return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions + products.mediaSubscriptions, jobs: [expire],
+        return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions + products.mediaSubscriptions + products.ratingSubscriptions, jobs: [expire],
                             periodic: [PeriodicJob(expireReservations, every: .seconds(30))],
                             companions: [cache.invalidator(client: client, logger: logger)])
     }
@@ -59,8 +61,15 @@ public enum CatalogService: PlexusService {
     /// The demo catalogue over the shops the shop service seeded.
     public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
         let started = ContinuousClock.now
-        guard let summary = try await seedDemo(client: client, shops: demo[ShopDemo.shops] ?? [], seed: demo.seed, count: max(1, demo.products),
-                                               currency: demo.currency, images: demo[MediaDemo.images] ?? [], logger: logger) else {
+        var products: [DemoProduct] = []
+        defer { demo[CatalogDemo.products] = products }
+        let seeded = try await seedDemo(client: client, shops: demo[ShopDemo.shops] ?? [], seed: demo.seed, count: max(1, demo.products),
+                                        currency: demo.currency, images: demo[MediaDemo.images] ?? [], logger: logger)
+        for try await (id, shop, name) in try await client.query("SELECT id, shop_id, name FROM products WHERE status = 'published' ORDER BY id",
+                                                                  logger: logger).decode((UUID, UUID, String).self) {
+            products.append(DemoProduct(id: id, shopId: shop, name: name))
+        }
+        guard let summary = seeded else {
             demo.report("catalogue already present; left as it is")
             return
         }

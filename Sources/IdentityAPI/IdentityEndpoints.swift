@@ -69,7 +69,7 @@ public enum IdentityEndpoints {
         access: .services([.order]), summary: "One address of a user's address book (a checkout ships to it).")
 
     public static let contact = Endpoint<NoBody, UserContact>("getUserContact", .GET, "/internal/users/{userId}/contact",
-        access: .services([.notification]), summary: "Where to write to a user (e-mails about their orders and payments).")
+        access: .services([.notification, .review]), summary: "Where to write to a user (e-mails about their orders and payments) and the name their reviews show.")
 
     /// Every endpoint identity serves.
     public static let all: [EndpointDescription] = [

@@ -79,3 +79,9 @@ public enum MediaDemo {
     /// The generated demo pictures (attached, processed once the service runs).
     public static let images = DemoKey<[UUID]>("media.images")
 }
+
+/// The public address of an upload's file (served by the media service through the gateway at
+/// `base`): what products and reviews show for an attached image.
+public enum MediaLinks {
+    public static func file(_ mediaID: UUID, base: String) -> String { "\(base)/api/v1/media/\(mediaID.uuidString.lowercased())/file" }
+}

@@ -4,6 +4,7 @@ import IdentityAPI
 import NotificationAPI
 import OrderAPI
 import PaymentAPI
+import ReviewAPI
 import Logging
 import PlexusKit
 
@@ -17,7 +18,8 @@ public enum NotificationService: PlexusService {
                                   IdentityEvent.passwordChanged.descriptor, OrderEvent.paid.descriptor, OrderEvent.fulfilmentShipped.descriptor,
                                   OrderEvent.cancelled.descriptor, PaymentEvent.failed.descriptor,
                                   PaymentEvent.membershipActivated.descriptor, PaymentEvent.membershipRenewed.descriptor,
-                                  PaymentEvent.membershipPastDue.descriptor, PaymentEvent.membershipExpired.descriptor]
+                                  PaymentEvent.membershipPastDue.descriptor, PaymentEvent.membershipExpired.descriptor,
+                                  ReviewEvent.invited.descriptor, ReviewEvent.replied.descriptor, ReviewEvent.hidden.descriptor]
     public static let callees = [ServiceName.identity]
     public static let summary = "E-mails from other services' events (SMTP, or the dev mailbox in development) and each user's notifications."
     public static var endpoints: [EndpointDescription] { NotificationEndpoints.all }
@@ -33,11 +35,13 @@ public enum NotificationService: PlexusService {
         let emails = EmailRepository(client: database.client)
         let templates = try EmailTemplates()
         let handlers = IdentityEventHandlers(templates: templates, emails: emails, transport: configuration.transport.name)
-        let orders = OrderEventHandlers(templates: templates, emails: emails, contacts: IdentityClient(environment.connection(to: .identity)),
-                                        transport: configuration.transport.name)
+        let mailer = CustomerMailer(templates: templates, emails: emails, contacts: IdentityClient(environment.connection(to: .identity)),
+                                    transport: configuration.transport.name)
+        let orders = OrderEventHandlers(mailer: mailer)
+        let reviews = ReviewEventHandlers(mailer: mailer)
         NotificationsController(emails: emails).addRoutes(to: router)
         if configuration.common.mode.isDevelopment { MailboxController(emails: emails).addRoutes(to: router) }
         let send = SendEmailJob(emails: emails, transport: configuration.transport, from: configuration.from)
-        return ServiceParts(router: router, subscriptions: handlers.subscriptions + orders.subscriptions, jobs: [send.registration])
+        return ServiceParts(router: router, subscriptions: handlers.subscriptions + orders.subscriptions + reviews.subscriptions, jobs: [send.registration])
     }
 }

@@ -8,6 +8,7 @@ import OrderService
 import PaymentService
 import PlexusKit
 import PromotionService
+import ReviewService
 import ShopService
 
 /// The one list of services. `plexus serve/work/migrate/up/seed/events/topology`, the gateway's
@@ -24,6 +25,7 @@ public enum ServiceRegistry {
         CartService.self,
         PaymentService.self,
         OrderService.self,
+        ReviewService.self,
         NotificationService.self,
         GatewayService.self,
     ]

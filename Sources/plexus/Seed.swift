@@ -37,7 +37,7 @@ struct Seed: AsyncParsableCommand {
 enum DemoSeeder {
     static func run(urls: [ServiceName: DatabaseURL], seed: UInt64, products: Int, currency: String, password: String? = nil,
                     logger: Logger) async throws -> [String] {
-        let demo = DemoSeed(seed: seed, products: products, currency: currency, password: password)
+        let demo = DemoSeed(seed: seed, products: products, currency: currency, password: password, topology: ServiceRegistry.topology)
         for service in ServiceRegistry.services where service.usesDatabase {
             guard let url = urls[service.name] else { continue }
             _ = try await migrate(service, url: url, logger: logger)

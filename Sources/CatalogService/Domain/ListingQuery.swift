@@ -14,12 +14,14 @@ struct ListingQuery: Sendable, Equatable {
     var minPrice: Int?
     var maxPrice: Int?
     var inStock: Bool?
+    /// In millionths of a star, as `rating_rank` stores averages.
+    var minRating: Int?
     var attributes: [String: String] = [:]
     var sort: Sort = .relevance
     var limit = 20
     var cursor: ListingCursor?
 
-    static let fixedKeys: Set<String> = ["q", "category", "shop", "minPrice", "maxPrice", "inStock", "sort", "limit", "cursor"]
+    static let fixedKeys: Set<String> = ["q", "category", "shop", "minPrice", "maxPrice", "inStock", "minRating", "sort", "limit", "cursor"]
 
     /// Parses `query`; unknown parameters and malformed values are 400 problems listing each one.
     init(query: [String: String]) throws {
@@ -58,6 +60,13 @@ struct ListingQuery: Sendable, Equatable {
             case "true", "1": inStock = true
             case "false", "0": inStock = false
             default: fail("inStock", "invalid", "Use true or false.")
+            }
+        }
+        if let raw = query["minRating"], !raw.isEmpty {
+            if raw.count <= 10, let value = Double(raw), value.isFinite, (1...5).contains(value) {
+                minRating = Int((value * 1_000_000).rounded())
+            } else {
+                fail("minRating", "invalid", "Give an average rating from 1 to 5.")
             }
         }
         if let raw = query["sort"], !raw.isEmpty {

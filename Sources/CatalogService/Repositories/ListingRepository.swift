@@ -1,5 +1,6 @@
 import CatalogAPI
 import Foundation
+import MediaAPI
 import Logging
 import PlexusKit
 import PostgresNIO
@@ -92,6 +93,7 @@ struct ListingRepository: Sendable {
         case false?: sql.append(" AND NOT \(Self.inStock("p"))")
         case nil: break
         }
+        if let rating = query.minRating { sql.append(" AND p.rating_count > 0 AND p.rating_rank >= \(sql.bind(rating))") }
         if !query.attributes.isEmpty { sql.append(" AND p.attributes @> \(sql.bind(encodeJSON(query.attributes)))::jsonb") }
     }
 
@@ -151,7 +153,7 @@ struct ListingRepository: Sendable {
         for try await row in try await client.query(sql.query, logger: logger) {
             let (id, slug, name, shop, category, minPrice, maxPrice, ratingCount, ratingSum, sortKey, inStock, mediaID, url)
                 = try row.decode((UUID, String, String, UUID, UUID, Int, Int, Int, Int, Int64, Bool, UUID?, String?).self)
-            let image = url ?? mediaID.map { ImageURL.url(mediaID: $0, base: imageBase) }
+            let image = url ?? mediaID.map { MediaLinks.file($0, base: imageBase) }
             rows.append((ProductSummaryDTO(id: id, slug: slug, name: name, shopId: shop, categoryId: category,
                                            priceRange: PriceRange(min: Money(amount: minPrice, currency: currency), max: Money(amount: maxPrice, currency: currency)),
                                            imageURL: image, rating: RatingSummary.make(count: ratingCount, sum: ratingSum), inStock: inStock), sortKey))

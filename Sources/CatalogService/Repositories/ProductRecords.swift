@@ -1,7 +1,9 @@
 import CatalogAPI
 import Foundation
+import MediaAPI
 import PlexusKit
 import PostgresNIO
+import ReviewAPI
 
 /// Who is changing the catalogue: an administrator, or the owner of one shop.
 enum Writer: Sendable, Equatable {
@@ -28,24 +30,26 @@ struct ProductRecord: Sendable {
     var maxPrice: Int
     var ratingCount: Int
     var ratingSum: Int
+    /// Published ratings by star, one-star first.
+    var ratingStars: [Int]
     var createdAt: Date
     var updatedAt: Date
     var images: [ProductImageDTO]
 
     static let columns = """
         p.id, p.slug, p.name, p.description, p.shop_id, p.category_id, p.status, p.attributes::text, p.currency, p.min_price, p.max_price,
-        p.rating_count, p.rating_sum, p.created_at, p.updated_at,
+        p.rating_count, p.rating_sum, p.rating_stars, p.created_at, p.updated_at,
         coalesce((SELECT json_agg(json_build_array(i.media_id, i.url, i.position, i.thumbnails) ORDER BY i.position, i.created_at)::text
                   FROM product_images i WHERE i.product_id = p.id), '[]')
         """
 
     static func decode(_ row: PostgresRow, imageBase: String) throws -> ProductRecord {
-        let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, created, updated, images)
-            = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, Date, Date, String).self)
+        let (id, slug, name, description, shop, category, status, attributes, currency, minPrice, maxPrice, ratingCount, ratingSum, stars, created, updated,
+             images) = try row.decode((UUID, String, String, String, UUID, UUID, String, String, String, Int, Int, Int, Int, [Int], Date, Date, String).self)
         return ProductRecord(
             id: id, slug: slug, name: name, description: description, shopID: shop, categoryID: category,
             status: ProductStatus(rawValue: status) ?? .draft, attributes: decodeJSON(attributes), currency: currency,
-            minPrice: minPrice, maxPrice: maxPrice, ratingCount: ratingCount, ratingSum: ratingSum, createdAt: created, updatedAt: updated,
+            minPrice: minPrice, maxPrice: maxPrice, ratingCount: ratingCount, ratingSum: ratingSum, ratingStars: stars, createdAt: created, updatedAt: updated,
             images: decodeImages(images, base: imageBase)
         )
     }
@@ -57,11 +61,16 @@ struct ProductRecord: Sendable {
             let thumbnails = (row[3] as? [String: Any]).map {
                 MediaThumbnails(small: $0["small"] as? String, medium: $0["medium"] as? String, large: $0["large"] as? String)
             }
-            return ProductImageDTO(mediaId: id, url: (row[1] as? String) ?? ImageURL.url(mediaID: id, base: base), position: position, thumbnails: thumbnails)
+            return ProductImageDTO(mediaId: id, url: (row[1] as? String) ?? MediaLinks.file(id, base: base), position: position, thumbnails: thumbnails)
         }
     }
 
-    var rating: RatingSummaryDTO { RatingSummary.make(count: ratingCount, sum: ratingSum) }
+    /// The detail's rating: average, count and the histogram by star.
+    var rating: RatingSummaryDTO {
+        var rating = RatingSummary.make(count: ratingCount, sum: ratingSum)
+        rating.histogram = ReviewSummary(stars: ratingStars).histogram
+        return rating
+    }
 
     func dto(variants: [VariantRecord]) -> ProductDTO {
         ProductDTO(id: id, slug: slug, name: name, description: description, shopId: shopID, categoryId: categoryID, status: status,
@@ -104,15 +113,10 @@ struct VariantRecord: Sendable {
 /// Average stars from the counters, rounded to two decimals.
 enum RatingSummary {
     static func make(count: Int, sum: Int) -> RatingSummaryDTO {
-        guard count > 0 else { return RatingSummaryDTO(average: 0, count: 0) }
-        return RatingSummaryDTO(average: (Double(sum) / Double(count) * 100).rounded() / 100, count: count)
+        RatingSummaryDTO(average: ReviewSummary.average(sum: sum, count: count), count: count)
     }
 }
 
-/// Where an attached media file is served (by the media service, through the gateway).
-enum ImageURL {
-    static func url(mediaID: UUID, base: String) -> String { "\(base)/api/v1/media/\(mediaID.uuidString.lowercased())/file" }
-}
 
 /// A `{String: String}` JSON object from a column; anything else reads as empty.
 func decodeJSON(_ text: String) -> [String: String] {

@@ -1,5 +1,6 @@
 import CatalogAPI
 import Foundation
+import MediaAPI
 import Logging
 import PlexusKit
 import PostgresNIO
@@ -34,7 +35,7 @@ struct QuoteRepository: Sendable {
                 variantId: variant, productId: product, productName: name, productSlug: slug, sku: sku,
                 options: (try? JSON.decoder.decode([String: String].self, from: Data(options.utf8))) ?? [:],
                 shopId: shop, shopOwnerId: owner, categoryIds: categories ?? [],
-                image: url ?? mediaID.map { ImageURL.url(mediaID: $0, base: imageBase) },
+                image: url ?? mediaID.map { MediaLinks.file($0, base: imageBase) },
                 unitPrice: Money(amount: price, currency: currency), available: max(available, 0),
                 status: ProductStatus(rawValue: status) ?? .archived))
         }

@@ -28,7 +28,7 @@ struct MediaRecord: Sendable {
 struct MediaURLs: Sendable {
     let base: String
 
-    func file(_ id: UUID) -> String { "\(base)/api/v1/media/\(id.uuidString.lowercased())/file" }
+    func file(_ id: UUID) -> String { MediaLinks.file(id, base: base) }
     func object(_ key: String) -> String { "\(base)/media/\(key)" }
 
     func thumbnails(_ record: MediaRecord) -> MediaThumbnails {

@@ -14,6 +14,9 @@ struct EmailTemplates: Sendable {
         case membershipReceipt = "membership_receipt"
         case membershipPastDue = "membership_past_due"
         case membershipEnded = "membership_ended"
+        case reviewInvitation = "review_invitation"
+        case reviewReply = "review_reply"
+        case reviewHidden = "review_hidden"
 
         /// The subject line (an order's number where there is one).
         func subject(_ values: [String: Any]) -> String {
@@ -29,6 +32,9 @@ struct EmailTemplates: Sendable {
             case .membershipReceipt: values["renewed"] != nil ? "Your VIP membership was renewed" : "Welcome to Plexus VIP"
             case .membershipPastDue: "Your VIP renewal could not be charged"
             case .membershipEnded: "Your VIP membership has ended"
+            case .reviewInvitation: "How is your order \(number)?"
+            case .reviewReply: "The seller replied to your review"
+            case .reviewHidden: "Your review was hidden"
             }
         }
     }

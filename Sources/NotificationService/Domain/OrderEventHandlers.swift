@@ -10,16 +10,13 @@ import PostgresNIO
 /// order is paid), each shop's shipment with its tracking link, a cancellation (with the refund),
 /// and a declined payment. The address comes from identity at the time of writing.
 struct OrderEventHandlers: Sendable {
-    let templates: EmailTemplates
-    let emails: EmailRepository
-    let contacts: any ContactLookup
-    let transport: String
+    let mailer: CustomerMailer
 
     var subscriptions: [EventSubscription] {
         [
             .on(OrderEvent.paid) { event, connection, logger in
                 let order = event.data
-                try await mail(.orderConfirmation, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.orderConfirmation, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
                     var values: [String: Any] = ["name": name, "number": order.number, "subtotal": Self.format(order.subtotal),
                                                  "shipping": Self.format(order.shipping), "total": Self.format(order.total),
                                                  "lines": order.lines.map { ["quantity": String($0.quantity), "productName": $0.productName,
@@ -31,7 +28,7 @@ struct OrderEventHandlers: Sendable {
             },
             .on(OrderEvent.fulfilmentShipped) { event, connection, logger in
                 let shipment = event.data
-                try await mail(.orderShipped, to: shipment.customerId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.orderShipped, to: shipment.customerId, event: event.id, on: connection, logger: logger) { name in
                     var values: [String: Any] = ["name": name, "number": shipment.number, "carrier": shipment.carrier,
                                                  "trackingNumber": shipment.trackingNumber,
                                                  "items": shipment.lines.map { ["quantity": String($0.quantity), "productName": $0.productName] }]
@@ -41,7 +38,7 @@ struct OrderEventHandlers: Sendable {
             },
             .on(OrderEvent.cancelled) { event, connection, logger in
                 let order = event.data
-                try await mail(.orderCancelled, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.orderCancelled, to: order.customerId, event: event.id, on: connection, logger: logger) { name in
                     var values: [String: Any] = ["name": name, "number": order.number]
                     if order.reason == "payment_window_expired" { values["expired"] = true }
                     if order.wasPaid { values["refund"] = Self.format(order.total) } // a paid order is refunded in full
@@ -50,23 +47,23 @@ struct OrderEventHandlers: Sendable {
             },
             .on(PaymentEvent.failed) { event, connection, logger in
                 let payment = event.data
-                try await mail(.paymentFailed, to: payment.customerId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.paymentFailed, to: payment.customerId, event: event.id, on: connection, logger: logger) { name in
                     ["name": name, "amount": Self.format(payment.amount), "reason": payment.failure?.message ?? "the card was declined."]
                 }
             },
             .on(PaymentEvent.membershipActivated) { event, connection, logger in
-                try await mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
+                try await mailer.mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
             },
             .on(PaymentEvent.membershipRenewed) { event, connection, logger in
-                try await mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.membershipReceipt, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
                     Self.membership(event.data, name).merging(["renewed": true]) { $1 }
                 }
             },
             .on(PaymentEvent.membershipPastDue) { event, connection, logger in
-                try await mail(.membershipPastDue, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
+                try await mailer.mail(.membershipPastDue, to: event.data.userId, event: event.id, on: connection, logger: logger) { Self.membership(event.data, $0) }
             },
             .on(PaymentEvent.membershipExpired) { event, connection, logger in
-                try await mail(.membershipEnded, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
+                try await mailer.mail(.membershipEnded, to: event.data.userId, event: event.id, on: connection, logger: logger) { name in
                     var values = Self.membership(event.data, name)
                     values[event.data.reason == "cancelled" ? "cancelled" : "renewalFailed"] = true
                     return values
@@ -88,16 +85,6 @@ struct OrderEventHandlers: Sendable {
     /// A date as the e-mails write it (`27 November 2026`, UTC).
     static func day(_ date: Date) -> String {
         date.formatted(Date.FormatStyle(date: .long, time: .omitted, locale: Locale(identifier: "en_GB"), timeZone: TimeZone(identifier: "UTC")!))
-    }
-
-    /// Queues `kind` to the customer (nothing for a user identity no longer knows), with the values
-    /// `values` makes from their name.
-    func mail(_ kind: EmailTemplates.Kind, to customer: UUID, event: UUID, on connection: PostgresConnection, logger: Logger,
-              _ values: (String) -> [String: Any]) async throws {
-        guard let contact = try await contacts.contact(userID: customer, logger: logger) else { return }
-        let rendered = try templates.render(kind, values(contact.name))
-        _ = try await emails.queue(rendered, template: kind.rawValue, to: contact.email, userID: contact.userId, eventID: event, transport: transport,
-                                   on: connection, logger: logger)
     }
 
     static func format(_ money: Money) -> String { money.displayString }

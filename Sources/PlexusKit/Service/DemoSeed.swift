@@ -14,10 +14,13 @@ public final class DemoSeed: Sendable {
     /// The password of every demo account when given (production seeding); the well-known demo
     /// passwords otherwise.
     public let password: String?
+    /// The system's shape: who receives the events a service's seeding publishes.
+    public let topology: Topology?
     let state = NIOLockedValueBox<(values: [String: any Sendable], lines: [String])>(([:], []))
 
     /// Starts a run.
-    public init(seed: UInt64, products: Int, currency: String, password: String? = nil) {
+    public init(seed: UInt64, products: Int, currency: String, password: String? = nil, topology: Topology? = nil) {
+        self.topology = topology
         self.seed = seed
         self.products = products
         self.currency = currency
@@ -37,4 +40,10 @@ public final class DemoSeed: Sendable {
 
     /// The summary so far.
     public var lines: [String] { state.withLockedValue { $0.lines } }
+
+    /// An outbox for `service`'s seeding: its events reach their consumers once the system runs
+    /// (none without a topology).
+    public func outbox(for service: ServiceName) -> Outbox {
+        Outbox(source: service, subscribers: topology?.subscribers(of: service, urls: [:]) ?? [])
+    }
 }
