@@ -48,6 +48,12 @@ public enum ReviewService: PlexusService {
 
     /// Reviews with a realistic spread of ratings on a few hundred demo products.
     public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
+        // the demo shops were opened without events: their owners are written here, as the catalogue does
+        let shops = demo[ShopDemo.shops] ?? []
+        try await client.query("""
+            INSERT INTO shops (id, owner_id) SELECT * FROM unnest(\(shops.map(\.shopId))::uuid[], \(shops.map(\.ownerId))::uuid[])
+            ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id
+            """, logger: logger)
         let seeded = try await DemoReviews(products: demo[CatalogDemo.products] ?? [], seed: demo.seed, outbox: demo.outbox(for: .review))
             .seed(client: client, logger: logger)
         demo.report(seeded.map { "reviews   \($0.reviews) on \($0.products) products (\($0.replies) with a seller's reply)" }
