@@ -56,7 +56,11 @@ public enum GatewayService: PlexusService {
         is failing, the same `POST` pays it with another card. \
         Media carries `ownerId` and `filename`; `GET /api/v1/media/{id}/file` serves an upload's current bytes (the address \
         product images use) and `DELETE /api/v1/products/{id}/images/{mediaId}` takes an image off a product; product images \
-        carry `thumbnails`. Reviews are not served yet.
+        carry `thumbnails`. \
+        A review carries `photos` (URL and thumbnails beside `mediaIds`), `helpfulCount`, and for its author and admins \
+        `moderation` (admins also `reportCount`); the seller changes a reply with `PATCH /api/v1/reviews/{id}/reply`; \
+        `DELETE /api/v1/reviews/{id}/helpful` takes a vote back; the moderation queue is newest first; a product's detail \
+        carries its rating `histogram` and the product list takes `minRating`.
         """
 
     /// Builds the router. The token verifier is normally identity's JWKS.

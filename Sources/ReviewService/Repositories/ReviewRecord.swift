@@ -54,7 +54,8 @@ struct ReviewRecord: Sendable {
     }
 
     static func photos(_ json: String) -> [(mediaID: UUID, thumbnails: MediaThumbnails?)] {
-        ((try? JSONDecoder().decode([StoredPhoto].self, from: Data(json.utf8))) ?? []).map { ($0.mediaId, $0.thumbnails) }
+        guard json != "[]" else { return [] } // most reviews: no decoder needed
+        return ((try? JSON.decoder.decode([StoredPhoto].self, from: Data(json.utf8))) ?? []).map { ($0.mediaId, $0.thumbnails) }
     }
 
     /// Who is looking: the public, the author or an admin see different fields.
