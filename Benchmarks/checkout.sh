@@ -67,30 +67,9 @@ for page in range(10):
         variants += [v["id"] for v in detail["variants"] if v["available"] > 5]
     if not cursor: break
 
-def processes():
-    """pid → (name, cpu ticks) for `up` and everything under it (services, PostgreSQL)."""
-    children = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit(): continue
-        try:
-            stat = open(f"/proc/{pid}/stat").read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            children.setdefault(int(fields[1]), []).append(int(pid))
-        except OSError: pass
-    found, todo = {}, [up]
-    while todo:
-        pid = todo.pop()
-        try:
-            stat = open(f"/proc/{pid}/stat").read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            cmd = open(f"/proc/{pid}/cmdline").read().split("\0")
-            name = cmd[2] if len(cmd) > 2 and cmd[1] == "serve" else ("postgres" if "postgres" in cmd[0] else "up")
-            found[pid] = (name, int(fields[11]) + int(fields[12]))
-        except OSError: pass
-        todo += children.get(pid, [])
-    if len(found) < 3:
-        sys.exit(f"could not find the processes under plexus up (pid {up}): {found}")
-    return found
+sys.path.insert(0, "Benchmarks")
+from proc_cpu import processes as process_tree
+processes = lambda: process_tree(up)
 
 steps = {"add": [], "checkout": [], "confirm": [], "paid": [], "total": []}
 lock = threading.Lock()

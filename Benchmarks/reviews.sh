@@ -33,31 +33,8 @@ with open(data + "/reviews.lua", "w") as f:
 PY
 }
 
-# CPU ticks of the gateway, the review service and PostgreSQL (all its processes) under `plexus up`.
-ticks() {
-  python3 - "$up" <<'PY'
-import os, sys
-up = int(sys.argv[1])
-children = {}
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-        children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(pid))
-    except OSError: pass
-usage, todo = {}, [up]
-while todo:
-    pid = todo.pop()
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-        fields = stat[stat.rindex(")") + 2:].split()
-        cmd = open(f"/proc/{pid}/cmdline").read().split("\0")
-        name = cmd[2] if len(cmd) > 2 and cmd[1] == "serve" else ("postgres" if "postgres" in cmd[0] else "up")
-        usage[name] = usage.get(name, 0) + int(fields[11]) + int(fields[12])
-    except OSError: pass
-    todo += children.get(pid, [])
-print(" ".join(f"{name}={value}" for name, value in usage.items()))
-PY
-}
+# CPU ticks of each process under `plexus up`, by name.
+ticks() { python3 Benchmarks/proc_cpu.py "$up"; }
 
 # Runs wrk and prints its figures and the CPU per request of the gateway, review and PostgreSQL.
 measure() {
