@@ -32,9 +32,15 @@ public enum PromotionService: PlexusService {
         return ServiceParts(router: router, subscriptions: promotions.subscriptions)
     }
 
-    /// The demo codes: `WELCOME10` (10 % off everything), `SAVE5` (5.00 off from 50.00), `SPRING24`
+    /// The demo shops' owners, and the demo codes: `WELCOME10` (10 % off everything), `SAVE5` (5.00 off from 50.00), `SPRING24`
     /// (expired), `VIP20` (VIP members only) and `FIRST10` (limited to 10 uses).
     public static func seedDemo(_ demo: DemoSeed, client: DatabaseClient, logger: Logger) async throws {
+        // the demo shops were opened without events: their sellers may create promotions too
+        let shops = demo[ShopDemo.shops] ?? []
+        try await client.query("""
+            INSERT INTO shops (id, owner_id) SELECT * FROM unnest(\(shops.map(\.shopId))::uuid[], \(shops.map(\.ownerId))::uuid[])
+            ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id
+            """, logger: logger)
         let repository = PromotionRepository(client: client, outbox: Outbox(source: .promotion, subscribers: []))
         let now = Date()
         let money = { (amount: Int) in Money(amount: amount, currency: demo.currency) }

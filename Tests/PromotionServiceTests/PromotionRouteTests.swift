@@ -87,6 +87,23 @@ struct PromotionRouteTests {
         }
     }
 
+    @Test("the demo's sellers, whose shops were seeded without events, create promotions for their shop")
+    func demoSellers() async throws {
+        try await PromotionHarness.with { harness, http in
+            // setup
+            let owner = UUID.v7(), shop = UUID.v7()
+            let demo = DemoSeed(seed: 1, products: 0, currency: "USD")
+            demo[ShopDemo.shops] = [ShopChanged(shopId: shop, ownerId: owner, name: "Demo Shop", slug: "demo-shop")]
+            try await PromotionService.seedDemo(demo, client: harness.client, logger: testLogger())
+            // act
+            let created = try await http.send(.post, "/api/v1/promotions", CreatePromotionRequest(code: "DEMO15", kind: .percentage, percentage: 15),
+                                              token: try await harness.issuer.token(user: owner, roles: [.customer, .seller]))
+            // expect
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try created.decode(PromotionDTO.self).shopId == shop)
+        }
+    }
+
     @Test("a seller's promotions cover their own shop only, and they see only their own")
     func sellerScoping() async throws {
         try await PromotionHarness.with { harness, http in
