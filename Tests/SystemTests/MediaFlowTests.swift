@@ -13,9 +13,16 @@ extension RunningSystems {
     /// on the product and in the listing within seconds, served with long-lived caching; the demo
     /// catalogue's generated pictures processed the same way; refusals on the way.
     @Suite struct MediaFlowTests {
-        @Test func uploadAttachAndSeeThumbnailsThroughTheGateway() async throws {
+        /// One running system for the photo flow and the review flow (which needs photos too): each
+        /// start of the whole system costs the suite most of a minute.
+        @Test func uploadsAndReviewsThroughTheGateway() async throws {
             let system = try await RunningSystem()
             defer { system.stop() }
+            try await uploadAttachAndSeeThumbnails(system)
+            try await ReviewFlowTests.deliveredOrderToReviewWithPhotoAndReply(system)
+        }
+
+        func uploadAttachAndSeeThumbnails(_ system: RunningSystem) async throws {
             let api = API(gateway: system.gateway)
             let seller = try await api.login("seller@plexus.local", "plexus-seller-2026")
             let otherSeller = try await api.login("seller2@plexus.local", "plexus-seller-2026")

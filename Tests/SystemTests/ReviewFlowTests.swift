@@ -12,11 +12,9 @@ import Testing
 extension RunningSystems {
     /// From a delivered order to a published review with a photo and the seller's reply, through
     /// the gateway with every service running: the invitation e-mail, the catalogue's rating, the
-    /// reply e-mail, and the demo's reviews on the listing.
-    @Suite struct ReviewFlowTests {
-        @Test func deliveredOrderToReviewWithPhotoAndReply() async throws {
-            let system = try await RunningSystem()
-            defer { system.stop() }
+    /// reply e-mail, and the demo's reviews on the listing. Run by ``MediaFlowTests`` on its system.
+    enum ReviewFlowTests {
+        static func deliveredOrderToReviewWithPhotoAndReply(_ system: RunningSystem) async throws {
             let api = API(gateway: system.gateway)
             let customer = try await api.login("customer@plexus.local", "plexus-customer-2026")
             let admin = try await api.login("admin@plexus.local", "plexus-admin-2026")
