@@ -45,6 +45,10 @@ struct ProductWriteTests {
             let media = UUID.v7()
             let withImage = try await http.send(.post, "/api/v1/products/\(created.id)/images", AttachImageRequest(mediaId: media, position: 0), token: seller)
             #expect(withImage.status == .serviceUnavailable, "\(withImage.text)")
+            // another shop's product is not found before the media service is asked (it would mark the upload attached)
+            let (otherSeller, _) = try await harness.openShop(http)
+            let notTheirs = try await http.send(.post, "/api/v1/products/\(created.id)/images", AttachImageRequest(mediaId: media), token: otherSeller)
+            #expect(notTheirs.status == .notFound, "\(notTheirs.text)")
             #expect(try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).images.isEmpty)
             let all = try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).variants
             #expect(all.count == 3)

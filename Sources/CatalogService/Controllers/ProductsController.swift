@@ -64,6 +64,7 @@ struct ProductsController: Sendable {
             let writer = try await directory.writer(for: context)
             let id = try context.uuidParameter("id")
             let body = try await request.decodeBody(AttachImageRequest.self, context: context)
+            guard try await products.isOwned(productID: id, writer: writer, logger: context.logger) else { throw ProblemError.notFound() }
             // the media service vouches that the upload exists and is the caller's (any upload for an admin)
             let upload: MediaDTO?
             do {

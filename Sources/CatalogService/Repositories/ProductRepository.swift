@@ -90,6 +90,16 @@ struct ProductRepository: Sendable {
         return false
     }
 
+    /// Whether the writer may change the product, read before other services are asked about it
+    /// (an upload is not marked attached for a product the caller cannot change).
+    func isOwned(productID: UUID, writer: Writer, logger: Logger) async throws -> Bool {
+        let rows = try await client.query("""
+            SELECT 1 FROM products WHERE id = \(productID) AND (shop_id = \(writer.shopID) OR \(writer.isAdmin))
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// The product of a variant, locked for the writer.
     func lockOwnedVariant(variantID: UUID, writer: Writer, _ connection: PostgresConnection, logger: Logger) async throws -> UUID? {
         let rows = try await connection.query("""
