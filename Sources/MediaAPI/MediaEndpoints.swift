@@ -12,6 +12,7 @@ public enum MediaEndpoints {
             ProblemCase(415, "unsupported_image", "The file is not a JPEG, PNG, WebP or GIF image (SVG and everything else are refused)."),
             ProblemCase(422, "image_too_large", "The image has more pixels than allowed (a decompression bomb)."),
             ProblemCase(429, "upload_quota", "Today's upload quota (files or bytes) is used up; see `Retry-After`."),
+            ProblemCase(503, "uploads_busy", "The service is reading as many uploads as it takes at once; see `Retry-After`."),
         ], bodyType: .multipart)
     public static let get = Endpoint<NoBody, MediaDTO>("getMedia", .GET, "/api/v1/media/{id}", access: .anyone,
         summary: "An upload's metadata, with thumbnail URLs once ready.")

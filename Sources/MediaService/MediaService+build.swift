@@ -31,7 +31,8 @@ public enum MediaService: PlexusService {
         let store: any BlobStore = configuration.cacheEntries > 0 ? CachingBlobStore(stored, entries: configuration.cacheEntries) : stored
         let media = MediaRepository(client: environment.db.client, outbox: environment.outbox, urls: MediaURLs(base: configuration.common.publicURL))
         let processor = MediaProcessor(media: media, store: store, thumbnailer: configuration.thumbnailer, orphanAge: configuration.orphanAge)
-        MediaController(media: media, processor: processor, store: store, limits: configuration.limits).addRoutes(to: router)
+        MediaController(media: media, processor: processor, store: store, limits: configuration.limits,
+                        gate: UploadGate(limit: configuration.limits.concurrentUploads)).addRoutes(to: router)
         let process = JobRegistration.on(MediaJobs.process) { target, job, logger in try await processor.process(target, job: job, logger: logger) }
         let cleanUp = JobRegistration.on(MediaJobs.cleanUp) { _, _, logger in try await processor.cleanUp(logger: logger) }
         return ServiceParts(router: router, jobs: [process, cleanUp], periodic: [PeriodicJob(MediaJobs.cleanUp, every: configuration.cleanUpEvery)])
@@ -106,6 +107,7 @@ public enum MediaStoreSettings: Sendable, Equatable {
 /// | `PLEXUS_MEDIA_DAILY_FILES`, `PLEXUS_MEDIA_DAILY_BYTES` | per-user uploads in any 24 hours (200 files, 524288000 bytes) |
 /// | `PLEXUS_MEDIA_ORPHAN_HOURS` | uploads never attached are deleted after this (24) |
 /// | `PLEXUS_MEDIA_CACHE_ENTRIES` | stored objects up to 128 KiB (thumbnails) kept in memory (512; `0` turns it off) |
+/// | `PLEXUS_MEDIA_CONCURRENT_UPLOADS` | uploads one process reads at once (8); beyond, 503 `uploads_busy` with `Retry-After` |
 /// | `PLEXUS_MEDIA_VIPS` | libvips' command-line tool (`vips` on `PATH`; Debian's `libvips-tools`) |
 public struct MediaConfiguration: ServiceConfiguration {
     public var common: CommonConfiguration
@@ -120,10 +122,11 @@ public struct MediaConfiguration: ServiceConfiguration {
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, store: MediaStoreSettings, maxBytes: Int = 10 << 20, maxPixels: Int = 40_000_000,
                 dailyFiles: Int = 200, dailyBytes: Int = 500 << 20, orphanAge: Duration = .seconds(24 * 3_600),
-                cleanUpEvery: Duration = .seconds(600), vips: String = "vips", cacheEntries: Int = 512) {
+                cleanUpEvery: Duration = .seconds(600), vips: String = "vips", cacheEntries: Int = 512, concurrentUploads: Int = 8) {
         self.common = common
         self.store = store
-        self.limits = MediaLimits(maxBytes: maxBytes, maxPixels: maxPixels, quota: QuotaLimits(files: dailyFiles, bytes: dailyBytes))
+        self.limits = MediaLimits(maxBytes: maxBytes, concurrentUploads: concurrentUploads, maxPixels: maxPixels,
+                                  quota: QuotaLimits(files: dailyFiles, bytes: dailyBytes))
         self.orphanAge = orphanAge
         self.cleanUpEvery = cleanUpEvery
         self.thumbnailer = Thumbnailer(vips: vips)
@@ -144,15 +147,18 @@ public struct MediaConfiguration: ServiceConfiguration {
         let bytes = reader.int("PLEXUS_MEDIA_DAILY_BYTES", default: 500 << 20)
         let orphanHours = reader.int("PLEXUS_MEDIA_ORPHAN_HOURS", default: 24)
         let cacheEntries = reader.int("PLEXUS_MEDIA_CACHE_ENTRIES", default: 512)
+        let concurrent = reader.int("PLEXUS_MEDIA_CONCURRENT_UPLOADS", default: 8)
         let tools = thumbnailer(reader: reader)
         if !(1_024...(1 << 30)).contains(maxBytes) { reader.reportMalformed("PLEXUS_MEDIA_MAX_BYTES (1024 to 1073741824)") }
         if !(1...500_000_000).contains(maxPixels) { reader.reportMalformed("PLEXUS_MEDIA_MAX_PIXELS (1 to 500000000)") }
         if files < 1 || bytes < 1 { reader.reportMalformed("PLEXUS_MEDIA_DAILY_FILES and _DAILY_BYTES (positive)") }
         if !(1...8_760).contains(orphanHours) { reader.reportMalformed("PLEXUS_MEDIA_ORPHAN_HOURS (1 to 8760)") }
         if !(0...100_000).contains(cacheEntries) { reader.reportMalformed("PLEXUS_MEDIA_CACHE_ENTRIES (0 to 100000)") }
+        if !(1...1_000).contains(concurrent) { reader.reportMalformed("PLEXUS_MEDIA_CONCURRENT_UPLOADS (1 to 1000)") }
         try reader.finish()
         var configuration = MediaConfiguration(common: common, store: store, maxBytes: maxBytes, maxPixels: maxPixels, dailyFiles: files,
-                                               dailyBytes: bytes, orphanAge: .seconds(orphanHours * 3_600), cacheEntries: cacheEntries)
+                                               dailyBytes: bytes, orphanAge: .seconds(orphanHours * 3_600), cacheEntries: cacheEntries,
+                                               concurrentUploads: concurrent)
         configuration.thumbnailer = tools
         return configuration
     }

@@ -27,7 +27,7 @@ struct MediaHarness: Sendable {
         var code: String? { (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])?["code"] as? String }
     }
 
-    static func with<T: Sendable>(store: MediaStoreSettings? = nil, dailyFiles: Int = 200, maxBytes: Int = 10 << 20,
+    static func with<T: Sendable>(store: MediaStoreSettings? = nil, dailyFiles: Int = 200, maxBytes: Int = 10 << 20, concurrentUploads: Int = 8,
                                   _ body: @Sendable (MediaHarness) async throws -> T) async throws -> T {
         let url = try await TestPostgres.shared.makeDatabase(try MediaService.migrations.filter { $0.component != "kit" })
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plexus-media-test-\(RandomToken.hex(bytes: 4))")
@@ -36,7 +36,8 @@ struct MediaHarness: Sendable {
         let issuer = try TestIssuer()
         let database = Database(url: url, maxConnections: 20, logger: testLogger())
         return try await database.client.withRunning { client in
-            let configuration = MediaConfiguration(common: .test(.media, database: url), store: settings, maxBytes: maxBytes, dailyFiles: dailyFiles)
+            let configuration = MediaConfiguration(common: .test(.media, database: url), store: settings, maxBytes: maxBytes, dailyFiles: dailyFiles,
+                                                   concurrentUploads: concurrentUploads)
             let assembled = try await TestServices.assemble(MediaService.self, configuration: configuration, database: database, verifier: issuer.verifier)
             let worker = TestServices.worker(MediaService.self, assembled)
             return try await withLiveServer(assembled.parts.router.router) { port in
@@ -104,6 +105,27 @@ struct MediaHarness: Sendable {
         _ = try? await HTTPClient.plexus.execute(request, timeout: .seconds(10))
     }
 
+    /// An upload that sends half its body and then waits until `release` finishes, holding its
+    /// place in the service meanwhile.
+    func heldUpload(_ bytes: [UInt8], token: String, release: AsyncStream<Void>) async {
+        var request = HTTPClientRequest(url: base + "/api/v1/media")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=plexus-boundary-7MA4YWxk")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let body = Self.multipart(bytes)
+        let half = body.readableBytes / 2
+        let stream = AsyncStream<ByteBuffer> { continuation in
+            continuation.yield(body.getSlice(at: 0, length: half)!)
+            Task {
+                for await _ in release {}
+                continuation.yield(body.getSlice(at: half, length: body.readableBytes - half)!)
+                continuation.finish()
+            }
+        }
+        request.body = .stream(stream, length: .known(Int64(body.readableBytes)))
+        _ = try? await HTTPClient.plexus.execute(request, timeout: .seconds(30))
+    }
+
     func get(_ path: String, headers: [(String, String)] = [], token: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: path.hasPrefix("http") ? path.replacingOccurrences(of: "http://localhost:8080", with: base) : base + path)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -145,10 +167,13 @@ struct MediaHarness: Sendable {
     }
 
     /// Runs queued jobs until none is left (retries made due at once).
+    /// Runs the jobs (retries at once) until none is pending or running: stopping at the first pass
+    /// that claimed nothing could end while a retry was still being scheduled.
     func drainJobs() async throws {
-        for _ in 0..<10 {
+        for _ in 0..<100 {
+            guard try await count("SELECT count(*)::int FROM jobs WHERE status IN ('pending', 'running')") > 0 else { return }
             try await client.query("UPDATE jobs SET run_at = now() WHERE status = 'pending'", logger: testLogger())
-            if try await worker.runOnce() == 0 { return }
+            if try await worker.runOnce() == 0 { try await Task.sleep(for: .milliseconds(50)) }
         }
     }
 }

@@ -155,7 +155,7 @@ struct MediaRouteTests {
 
     @Test("quotas: the day's files run out with 429 and Retry-After, also for concurrent uploads")
     func quota() async throws {
-        try await MediaHarness.with(dailyFiles: 3) { media in
+        try await MediaHarness.with(dailyFiles: 3, concurrentUploads: 20) { media in
             let token = try await media.issuer.token(roles: [.customer])
             let png = try await Samples.image(width: 6, height: 6, ext: "png")
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -170,6 +170,27 @@ struct MediaRouteTests {
             #expect(media.storedFiles.count == 3, "refused uploads leave nothing behind")
             // another user is not affected
             #expect(try await media.upload(png, token: try await media.issuer.token(roles: [.customer]), filename: "p.png").status == 201)
+        }
+    }
+
+    @Test("uploads beyond the ones the service reads at once get 503 uploads_busy with Retry-After; a place frees when one ends")
+    func busy() async throws {
+        try await MediaHarness.with(concurrentUploads: 1) { media in
+            // setup: one slow client holds the only place
+            let token = try await media.issuer.token(roles: [.customer])
+            let png = try await Samples.image(width: 6, height: 6, ext: "png")
+            let (release, finish) = AsyncStream<Void>.makeStream()
+            let held = Task { await media.heldUpload(try! await Samples.image(width: 400, height: 300, ext: "png"), token: token, release: release) }
+            // expect: others are told to come back (once the slow one has its place)
+            let busy = try await media.upload(png, token: token, filename: "p.png")
+            #expect(try await eventually { try await media.upload(png, token: token, filename: "p.png").status == 503 })
+            let refused = try await media.upload(png, token: token, filename: "p.png")
+            #expect(refused.status == 503 && refused.code == "uploads_busy" && refused.headers.first(name: "Retry-After") == "2")
+            // the slow one finishes; the place is free again
+            finish.finish()
+            await held.value
+            #expect(try await media.upload(png, token: token, filename: "p.png").status == 201)
+            _ = busy
         }
     }
 

@@ -13,6 +13,7 @@ struct MediaController: Sendable {
     let processor: MediaProcessor
     let store: any BlobStore
     let limits: MediaLimits
+    let gate: UploadGate
 
     func addRoutes(to router: EndpointRouter) {
         router.on(MediaEndpoints.upload) { request, context in
@@ -21,6 +22,8 @@ struct MediaController: Sendable {
             if let wait = try await media.quotaWait(owner: owner, bytes: 1, limits: limits.quota, logger: context.logger) {
                 throw MediaProblems.quota(retryAfter: wait)
             }
+            guard gate.enter() else { throw MediaProblems.busy }
+            defer { gate.leave() }
             let upload = try await UploadReader.read(request, limit: limits.maxBytes)
             guard let probe = ImageProbe.read(upload.bytes) else { throw MediaProblems.unsupported }
             // a header may declare 4294967295×4294967295: multiplied without trapping
@@ -139,6 +142,8 @@ struct MediaController: Sendable {
 /// The limits of uploads.
 struct MediaLimits: Sendable {
     var maxBytes: Int
+    /// Uploads read at once by one process.
+    var concurrentUploads: Int
     var maxPixels: Int
     var quota: QuotaLimits
 }

@@ -18,6 +18,9 @@ enum MediaProblems {
                      detail: "The image is \(probe.width)×\(probe.height) pixels; at most \(limit) pixels are accepted.")
     }
 
+    static let busy = ProblemError.unavailable("As many uploads as this service takes at once are under way; try again in a moment.",
+                                               code: "uploads_busy", retryAfter: 2)
+
     static func quota(retryAfter: Int) -> ProblemError {
         var headers = HTTPFields()
         headers[.retryAfter] = String(retryAfter)
