@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import MediaAPI
 import NIOCore
 @testable import MediaService
@@ -175,22 +176,22 @@ struct MediaRouteTests {
 
     @Test("uploads beyond the ones the service reads at once get 503 uploads_busy with Retry-After; a place frees when one ends")
     func busy() async throws {
-        try await MediaHarness.with(concurrentUploads: 1) { media in
+        // a quota that the polling below cannot use up, however long the slow client takes to arrive
+        try await MediaHarness.with(dailyFiles: 100_000, concurrentUploads: 1) { media in
             // setup: one slow client holds the only place
             let token = try await media.issuer.token(roles: [.customer])
             let png = try await Samples.image(width: 6, height: 6, ext: "png")
-            let (release, finish) = AsyncStream<Void>.makeStream()
-            let held = Task { await media.heldUpload(try! await Samples.image(width: 400, height: 300, ext: "png"), token: token, release: release) }
+            let large = try await Samples.image(width: 400, height: 300, ext: "png")
+            let released = NIOLockedValueBox(false)
+            let held = Task { await media.heldUpload(large, token: token, released: { released.withLockedValue { $0 } }) }
             // expect: others are told to come back (once the slow one has its place)
-            let busy = try await media.upload(png, token: token, filename: "p.png")
-            #expect(try await eventually { try await media.upload(png, token: token, filename: "p.png").status == 503 })
+            #expect(try await eventually(timeout: .seconds(30)) { try await media.upload(png, token: token, filename: "p.png").status == 503 })
             let refused = try await media.upload(png, token: token, filename: "p.png")
             #expect(refused.status == 503 && refused.code == "uploads_busy" && refused.headers.first(name: "Retry-After") == "2")
             // the slow one finishes; the place is free again
-            finish.finish()
+            released.withLockedValue { $0 = true }
             await held.value
             #expect(try await media.upload(png, token: token, filename: "p.png").status == 201)
-            _ = busy
         }
     }
 
