@@ -116,11 +116,16 @@ public struct ReviewSummary: Codable, Sendable, Equatable {
         count == 0 ? 0 : (Double(sum) / Double(count) * 100).rounded() / 100
     }
 
+    /// The sum of the ratings counted by `stars` (one-star counts first).
+    public static func sum(ofStars stars: [Int]) -> Int {
+        stars.enumerated().reduce(0) { $0 + ($1.offset + 1) * $1.element }
+    }
+
     /// The summary of star counts (`stars[0]` one-star reviews … `stars[4]` five-star).
     public init(stars: [Int]) {
         let counts = (0..<5).map { $0 < stars.count ? stars[$0] : 0 }
         let count = counts.reduce(0, +)
-        let sum = counts.enumerated().reduce(0) { $0 + ($1.offset + 1) * $1.element }
+        let sum = Self.sum(ofStars: counts)
         self.init(average: Self.average(sum: sum, count: count), count: count, histogram: Dictionary(uniqueKeysWithValues: counts.enumerated().map { (String($0.offset + 1), $0.element) }))
     }
 }

@@ -28,7 +28,9 @@ struct ReviewsController: Sendable {
             let next = records.count > query.limit ? shown.last.map { ReviewListQuery.Cursor(key: query.key(helpful: $0.helpfulCount, rating: $0.rating), id: $0.id).encoded } : nil
             let page = ProductReviewsPage(items: shown.map { $0.dto(base: links.base, viewer: .visitor) }, nextCursor: next, summary: try await summary)
             let body = try CachedBody(json: page)
-            cache.store(key, body, ifUnchangedSince: generation)
+            // only first pages of reviewed products: random product ids and forged cursors would
+            // otherwise fill the cache and push out the pages everyone reads
+            if query.cursor == nil && page.summary.count > 0 { cache.store(key, body, ifUnchangedSince: generation) }
             return body.response(for: request, cacheControl: cacheControl)
         }
         router.on(ReviewEndpoints.create) { request, context in
@@ -43,7 +45,7 @@ struct ReviewsController: Sendable {
             case .delivered(let shopID, let name): (shop, productName) = (shopID, name)
             }
             if try await reviews.review(by: author, of: product, logger: context.logger) != nil {
-                throw ProblemError.conflict("already_reviewed", "You have reviewed this product; edit that review instead.")
+                throw ReviewRepository.alreadyReviewed
             }
             let photos = try await attach(body.mediaIds ?? [], owner: author, admin: user.roles.contains(.admin), context: context)
             guard let contact = try await contacts.contact(userID: author, logger: context.logger) else { throw ProblemError.unauthorized() }

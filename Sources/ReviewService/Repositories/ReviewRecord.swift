@@ -40,8 +40,8 @@ struct ReviewRecord: Sendable {
             records.append(ReviewRecord(
                 id: id, productID: product, shopID: shop, productName: productName, authorID: author, authorName: authorName, rating: rating,
                 title: title, body: body, status: ReviewStatus(rawValue: status) ?? .hidden,
-                moderation: zip(reason, moderatedAt).map { ReviewModeration(reason: $0, at: $1) }, helpfulCount: helpful, openReports: reports,
-                reply: zip(replyBody, replyAt).map { ReviewReply(body: $0, at: $1, editedAt: replyEdited) },
+                moderation: reason.flatMap { reason in moderatedAt.map { ReviewModeration(reason: reason, at: $0) } }, helpfulCount: helpful, openReports: reports,
+                reply: replyBody.flatMap { body in replyAt.map { ReviewReply(body: body, at: $0, editedAt: replyEdited) } },
                 photos: Self.photos(photos), createdAt: created, updatedAt: updated))
         }
         return records
@@ -76,10 +76,4 @@ struct ReviewRecord: Sendable {
         if principal.roles.contains(.admin) { return .admin }
         return principal.userID == authorID ? .author : .visitor
     }
-}
-
-/// Both values, or nil.
-func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

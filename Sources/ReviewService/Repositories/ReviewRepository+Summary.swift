@@ -29,9 +29,9 @@ extension ReviewRepository {
             RETURNING s.stars, s.version
             """, logger: logger)
         for try await (stars, version) in rows.decode(([Int], Int).self) {
-            let sum = stars.enumerated().reduce(0) { $0 + ($1.offset + 1) * $1.element }
             try await outbox.publish(ReviewEvent.summaryChanged, ReviewSummaryChanged(productId: productID, summary: ReviewSummary(stars: stars),
-                                                                                      sum: sum, version: version), on: connection, logger: logger)
+                                                                                      sum: ReviewSummary.sum(ofStars: stars), version: version),
+                                     on: connection, logger: logger)
         }
         try await ReviewCache.notify(productID, on: connection, logger: logger)
     }

@@ -28,6 +28,9 @@ struct ReviewRepository: Sendable {
         return .none
     }
 
+    /// A second review of the same product by the same customer.
+    static let alreadyReviewed = ProblemError.conflict("already_reviewed", "You have reviewed this product; edit that review instead.")
+
     /// The caller's review of a product, if they wrote one.
     func review(by author: UUID, of product: UUID, logger: Logger) async throws -> UUID? {
         for try await id in try await client.query("SELECT id FROM reviews WHERE author_id = \(author) AND product_id = \(product)", logger: logger)
@@ -52,7 +55,7 @@ struct ReviewRepository: Sendable {
                 return try await Self.find(id, on: connection, logger: logger)!
             }
         } catch where ConstraintViolation.details(of: error)?.constraint == "reviews_author_product_key" {
-            throw ProblemError.conflict("already_reviewed", "You have reviewed this product; edit that review instead.")
+            throw Self.alreadyReviewed
         }
     }
 
