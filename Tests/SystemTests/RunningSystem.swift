@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import PlexusKit
 import PostgresNIO
 import PlexusKitTesting
@@ -36,14 +37,14 @@ final class RunningSystem: Sendable {
         let binary = Self.executable
         #expect(FileManager.default.isExecutableFile(atPath: binary.path), "build the plexus product first (swift build)")
         data = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-system-\(RandomToken.hex(bytes: 4))")
-        gatewayPort = try EmbeddedPostgres.freePort()
+        gatewayPort = try Self.quietPort()
         gateway = "http://127.0.0.1:\(gatewayPort)"
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "PLEXUS_DATABASE_URL")
         environment["PLEXUS_GATEWAY_PORT"] = String(gatewayPort)
         var ports: [ServiceName: Int] = [.gateway: gatewayPort]
         for service in ServiceRegistry.topology.services where service != .gateway {
-            ports[service] = try EmbeddedPostgres.freePort()
+            ports[service] = try Self.quietPort()
             environment[service.environmentPrefix + "PORT"] = String(ports[service]!)
         }
         self.ports = ports
@@ -51,7 +52,7 @@ final class RunningSystem: Sendable {
         environment.merge(settings) { _, new in new }
         process = Process()
         process.executableURL = binary
-        postgresPort = try EmbeddedPostgres.freePort()
+        postgresPort = try Self.quietPort()
         process.arguments = ["up", "--demo", "--data-directory", data.path, "--postgres-port", String(postgresPort)]
         process.environment = environment
         log = data.appendingPathExtension("log")
@@ -70,6 +71,20 @@ final class RunningSystem: Sendable {
     }
 
     struct NotReady: Error { var output: String }
+
+    /// A free port below the kernel's ephemeral range (32768–60999 on Linux). A port that port 0
+    /// handed out and was closed again can be handed to a unit test's live server before the
+    /// system binds it; the gateway then found that server ready and sent requests to it (404s).
+    static func quietPort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_000)
+            if let channel = try? ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).wait() {
+                try? channel.close().wait()
+                return port
+            }
+        }
+        return try EmbeddedPostgres.freePort()
+    }
 
     /// Terminates every connection the services hold to `services`' databases, as a failover or a
     /// database restart does.
