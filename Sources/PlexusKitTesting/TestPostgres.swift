@@ -25,7 +25,11 @@ public actor TestPostgres {
         let logger = self.logger
         let task = Task {
             let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("plexus-test-\(RandomToken.hex(bytes: 4))")
-            return try await EmbeddedPostgres.start(.init(directory: directory, ephemeral: true, removeOnStop: true), logger: logger)
+            // Every suite runs at once, each with its services' pools (up to 20 connections each) and
+            // listeners: at the start of a run that came to 170 connections here, and a CI run on a
+            // slower machine failed in ten suites at once with connection errors past the default 300.
+            return try await EmbeddedPostgres.start(
+                .init(directory: directory, ephemeral: true, removeOnStop: true, maxConnections: 1000), logger: logger)
         }
         server = task
         return try await task.value
@@ -34,10 +38,15 @@ public actor TestPostgres {
     /// A fresh database with `migrations` applied (kit tables first), cloned from a template.
     public func makeDatabase(_ migrations: [MigrationSet]) async throws -> DatabaseURL {
         let server = try await start()
-        let template = try await template(for: [KitMigrations.set] + migrations, server: server)
-        let name = "t_\(RandomToken.hex(bytes: 8))"
-        try await server.createDatabase(name, template: template)
-        return server.url(database: name)
+        do {
+            let template = try await template(for: [KitMigrations.set] + migrations, server: server)
+            let name = "t_\(RandomToken.hex(bytes: 8))"
+            try await server.createDatabase(name, template: template)
+            return server.url(database: name)
+        } catch {
+            // PSQLError's description hides the server's message; a failing suite should say it.
+            throw TestDatabaseError(description: String(reflecting: error) + "\nserver log:\n" + server.logTail())
+        }
     }
 
     private func template(for sets: [MigrationSet], server: EmbeddedPostgres) async throws -> String {
@@ -56,6 +65,11 @@ public actor TestPostgres {
         templates[name] = task
         return try await task.value
     }
+}
+
+/// A test database that could not be made, with the server's own words.
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A logger for tests: warnings and above, so test output stays readable.

@@ -20,13 +20,17 @@ public final class EmbeddedPostgres: Sendable {
         public var ephemeral: Bool
         /// Delete `directory` when the cluster stops (tests).
         public var removeOnStop: Bool
+        /// PostgreSQL's `max_connections`: every service's pool (20 each) and its listeners fit in the
+        /// default with room to spare; a test process running every suite at once needs more.
+        public var maxConnections: Int
 
         /// Creates options.
-        public init(directory: URL, port: Int = 0, ephemeral: Bool = false, removeOnStop: Bool = false) {
+        public init(directory: URL, port: Int = 0, ephemeral: Bool = false, removeOnStop: Bool = false, maxConnections: Int = 300) {
             self.directory = directory
             self.port = port
             self.ephemeral = ephemeral
             self.removeOnStop = removeOnStop
+            self.maxConnections = maxConnections
         }
     }
 
@@ -34,10 +38,13 @@ public final class EmbeddedPostgres: Sendable {
     public let adminURL: DatabaseURL
     let process: Process
     let logger: Logger
+    /// The server's own log (`postgres.log` in the base directory).
+    let logFile: URL
 
-    init(adminURL: DatabaseURL, process: Process, logger: Logger) {
+    init(adminURL: DatabaseURL, process: Process, logFile: URL, logger: Logger) {
         self.adminURL = adminURL
         self.process = process
+        self.logFile = logFile
         self.logger = logger
     }
 
@@ -78,9 +85,14 @@ public final class EmbeddedPostgres: Sendable {
         let port = options.port == 0 ? try freePort() : options.port
         let process = try launch(binaries: binaries, runAs: runAs, dataDirectory: dataDirectory, port: port, options: options)
         let url = DatabaseURL(host: "127.0.0.1", port: port, username: "plexus", password: password, database: "postgres", sslMode: "disable")
-        let server = EmbeddedPostgres(adminURL: url, process: process, logger: logger)
-        try await server.waitUntilReady(log: options.directory.appendingPathComponent("postgres.log"))
+        let server = EmbeddedPostgres(adminURL: url, process: process, logFile: options.directory.appendingPathComponent("postgres.log"), logger: logger)
+        try await server.waitUntilReady()
         return server
+    }
+
+    /// The last `characters` of the server's log (`postgres.log`), for diagnosing a failure.
+    public func logTail(_ characters: Int = 2000) -> String {
+        (try? String(contentsOf: logFile, encoding: .utf8)).map { String($0.suffix(characters)) } ?? ""
     }
 
     /// Stops the cluster (fast shutdown) and waits for it.
@@ -112,7 +124,7 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    func waitUntilReady(log: URL) async throws {
+    func waitUntilReady() async throws {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             guard process.isRunning else { break }
@@ -127,13 +139,12 @@ public final class EmbeddedPostgres: Sendable {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        let tail = (try? String(contentsOf: log, encoding: .utf8)).map { String($0.suffix(2000)) } ?? ""
-        throw EmbeddedPostgresError.didNotStart(tail)
+        throw EmbeddedPostgresError.didNotStart(logTail())
     }
 
     static func launch(binaries: PostgresBinaries, runAs: RunAsUser?, dataDirectory: URL, port: Int, options: Options) throws -> Process {
         var settings = [
-            "listen_addresses=127.0.0.1", "port=\(port)", "unix_socket_directories=", "max_connections=300",
+            "listen_addresses=127.0.0.1", "port=\(port)", "unix_socket_directories=", "max_connections=\(options.maxConnections)",
             "shared_buffers=128MB", "log_min_messages=warning",
         ]
         if options.ephemeral { settings += ["fsync=off", "synchronous_commit=off", "full_page_writes=off"] }
