@@ -125,6 +125,12 @@ targets += [
         ],
         swiftSettings: swiftSettings
     ),
+    // The bare Hummingbird server `Benchmarks/path.sh` measures the kit against (not part of Plexus).
+    .executableTarget(
+        name: "bare-hello",
+        dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+        path: "Benchmarks/BareHello"
+    ),
     .testTarget(
         name: "SystemTests",
         dependencies: allServiceTargets + ["PlexusKit", "PlexusKitTesting", "PlexusRegistry", "IdentityAPI", "CatalogAPI", "ShopAPI", "CartAPI", "PromotionAPI", "OrderAPI", "PaymentAPI", "MediaAPI", "ReviewAPI",
@@ -136,7 +142,7 @@ targets += [
 let package = Package(
     name: "plexus",
     platforms: [.macOS(.v14)],
-    products: [.executable(name: "plexus", targets: ["plexus"])],
+    products: [.executable(name: "plexus", targets: ["plexus"]), .executable(name: "bare-hello", targets: ["bare-hello"])],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
