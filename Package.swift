@@ -60,6 +60,7 @@ let kitDependencies: [Target.Dependency] = [
     .product(name: "NIOHTTP1", package: "swift-nio"),
     .product(name: "_NIOFileSystem", package: "swift-nio"),
     .product(name: "Tracing", package: "swift-distributed-tracing"),
+    .product(name: "Atomics", package: "swift-atomics"),
 ]
 
 var targets: [Target] = [
@@ -160,6 +161,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.6.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
     ],
     targets: targets,
     swiftLanguageModes: [.v6]

@@ -34,6 +34,15 @@ struct CacheAndSQLTests {
         #expect(Slug.isValid(slug) == !slug.isEmpty)
     }
 
+    @Test("a slug is valid exactly when it is what make(from:) makes of it", arguments: [
+        "cafe-bar", "a", "9", "a-b-c", "-a", "a-", "a--b", "Cafe", "café", "ｃａｆｅ", "a b", "a_b", "", "-", "ａ", "a\u{301}",
+        String(repeating: "a", count: 80), String(repeating: "a", count: 81), String(repeating: "ab-", count: 26) + "ab",
+    ])
+    func slugValidity(candidate: String) {
+        let canonical = !candidate.isEmpty && candidate.utf8.count <= Slug.maximumLength && Slug.make(from: candidate) == candidate
+        #expect(Slug.isValid(candidate) == canonical)
+    }
+
     @Test("SQL builder binds values and never inlines them")
     func sqlBuilder() {
         var sql = SQLBuilder("SELECT 1 WHERE a = ")

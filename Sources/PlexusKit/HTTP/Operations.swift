@@ -31,9 +31,9 @@ public enum OperationsRoutes {
     /// Adds the routes to `router`. `ready` returns component name → `"ok"` or a failure reason.
     public static func add(to router: EndpointRouter, ready: @escaping ReadinessCheck) {
         let registry = Observability.registry
-        router.on(KitEndpoints.live) { _, _ in
-            try Response.json(StatusMessage(status: "ok"))
-        }
+        // Liveness is asked often and never changes: its body is encoded once.
+        let alive = (try? Response.json(StatusMessage(status: "ok"))) ?? Response(status: .ok)
+        router.on(KitEndpoints.live) { _, _ in alive }
         router.on(KitEndpoints.ready) { _, _ in
             let checks = await ready()
             let ok = checks.values.allSatisfy { $0 == "ok" }

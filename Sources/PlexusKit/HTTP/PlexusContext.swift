@@ -13,13 +13,15 @@ public struct PlexusContext: RequestContext {
     public var requestID: String = ""
     /// The verified caller, set by ``AuthMiddleware`` when a valid bearer token was presented.
     public var principal: Principal?
-    /// The peer's IP address as seen on the socket.
-    public var peerAddress: String?
+    /// The peer's IP address as seen on the socket (read when asked: most routes never ask, and
+    /// reading and formatting it cost every request a lock and an allocation).
+    public var peerAddress: String? { channel.remoteAddress?.ipAddress }
+    let channel: any Channel
 
     /// Creates the context for one request.
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.peerAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
 
     /// JSON request bodies are small; uploads have their own limits in the media service.

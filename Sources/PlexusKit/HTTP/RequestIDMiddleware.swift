@@ -13,9 +13,10 @@ extension HTTPField.Name {
     public static let traceparent = Self("traceparent")!
 }
 
-/// Assigns every request an id (the caller's `X-Request-ID` when it is well formed), puts it on the
-/// logger as `requestId`, echoes it on the response, and makes it (with a W3C `traceparent` that
-/// continues the caller's) the current ``RequestTrace`` for everything the request does.
+/// Assigns every request an id (the caller's `X-Request-ID` when it is well formed), echoes it on the
+/// response, and makes it (with a W3C `traceparent` that continues the caller's) the current
+/// ``RequestTrace`` for everything the request does; log lines written meanwhile carry it as
+/// `requestId` and `traceId` (``RequestTrace/metadataProvider``).
 public struct RequestIDMiddleware: RouterMiddleware {
     /// Creates the middleware.
     public init() {}
@@ -23,20 +24,21 @@ public struct RequestIDMiddleware: RouterMiddleware {
     /// Handles one request.
     public func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
         var context = context
-        let id = Self.accept(request.headers[.requestID]) ?? RandomToken.hex(bytes: 12)
+        let id = Self.accept(request.headers[.requestID]) ?? RequestTrace.newRequestID()
         context.requestID = id
         let trace = RequestTrace(requestID: id, continuing: request.headers[.traceparent])
-        context.logger = trace.apply(to: context.logger)
-        let start = ContinuousClock.now
-        var response = try await RequestTrace.with(trace) { try await next(request, context) }
-        response.headers[.requestID] = id
-        // The access log is at debug: at thousands of requests per second a line each would cost
-        // more than the request. `PLEXUS_LOG_LEVEL=debug` turns it on.
-        context.logger.debug("request", metadata: [
-            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code), "ms": .stringConvertible((ContinuousClock.now - start).milliseconds),
-        ])
-        return response
+        return try await RequestTrace.with(trace) {
+            let start = ContinuousClock.now
+            var response = try await next(request, context)
+            response.headers[.requestID] = id
+            // The access log is at debug: at thousands of requests per second a line each would cost
+            // more than the request. `PLEXUS_LOG_LEVEL=debug` turns it on.
+            context.logger.debug("request", metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code), "ms": .stringConvertible((ContinuousClock.now - start).milliseconds),
+            ])
+            return response
+        }
     }
 
     /// Accepts a caller-supplied id only if it is short and made of safe characters, so it cannot

@@ -5,12 +5,17 @@ import Logging
 /// lines in development.
 public enum LogSetup {
     /// Bootstraps swift-log once for the process.
+    ///
+    /// Every line written while a request, event or job runs carries its `requestId` and `traceId`:
+    /// the handlers ask ``RequestTrace/metadataProvider`` when they write a line, so nothing is added
+    /// to a logger per request (most requests write no line at all).
     public static func bootstrap(mode: RuntimeMode, level: Logger.Level) {
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = mode == .production ? JSONLogHandler(label: label) : DevelopmentLogHandler(label: label)
+        LoggingSystem.bootstrap({ label, provider in
+            var handler: any StoredMetadataLogHandler = mode == .production ? JSONLogHandler(label: label) : DevelopmentLogHandler(label: label)
             handler.logLevel = level
+            handler.metadataProvider = provider
             return handler
-        }
+        }, metadataProvider: RequestTrace.metadataProvider)
     }
 }
 
@@ -26,10 +31,12 @@ extension StoredMetadataLogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// The handler's metadata with the line's own over it.
+    /// The handler's metadata, then the provider's (the current request's ids), then the line's own.
     func lineMetadata(_ event: LogEvent) -> Logger.Metadata {
-        guard let extra = event.metadata else { return metadata }
-        return metadata.merging(extra) { $1 }
+        var all = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty { all.merge(provided) { $1 } }
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        return all
     }
 }
 
@@ -41,6 +48,7 @@ public struct DevelopmentLogHandler: StoredMetadataLogHandler {
     public let label: String
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
 
     public init(label: String) { self.label = label }
 
@@ -66,6 +74,8 @@ public struct JSONLogHandler: StoredMetadataLogHandler {
     public var metadata: Logger.Metadata = [:]
     /// Minimum level.
     public var logLevel: Logger.Level = .info
+    /// Metadata asked for when a line is written (the current request's ids).
+    public var metadataProvider: Logger.MetadataProvider?
 
     /// Creates a handler.
     public init(label: String) { self.label = label }
