@@ -26,9 +26,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response.headers[.accessControlExposeHeaders] = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Cart-Token"
         }
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        response.headers[HTTPField.Name("Strict-Transport-Security")!] = "max-age=31536000; includeSubDomains"
+        response.headers[.xFrameOptions] = "DENY"
+        response.headers[.referrerPolicy] = "no-referrer"
+        response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
         }
@@ -37,6 +37,15 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 }
 
 /// Per-client token buckets: one general, one stricter for authentication paths.
+extension HTTPField.Name {
+    // Made once: a name built from a string is checked and lower-cased each time.
+    static let rateLimitLimit = Self("RateLimit-Limit")!
+    static let rateLimitRemaining = Self("RateLimit-Remaining")!
+    static let rateLimitReset = Self("RateLimit-Reset")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+}
+
 struct RateLimitMiddleware: RouterMiddleware {
     let general: RateLimiter
     let auth: RateLimiter
@@ -52,9 +61,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         let (limiter, limit) = strict ? (auth, configuration.authRateLimit) : (general, configuration.rateLimit)
         let decision = limiter.take((strict ? "auth:" : "all:") + client)
         var headers = HTTPFields()
-        headers[HTTPField.Name("RateLimit-Limit")!] = String(Int(limit.burst))
-        headers[HTTPField.Name("RateLimit-Remaining")!] = String(decision.remaining)
-        headers[HTTPField.Name("RateLimit-Reset")!] = String(decision.resetSeconds)
+        headers[.rateLimitLimit] = String(Int(limit.burst))
+        headers[.rateLimitRemaining] = String(decision.remaining)
+        headers[.rateLimitReset] = String(decision.resetSeconds)
         guard decision.allowed else {
             var problem = ProblemError.tooManyRequests(retryAfter: decision.resetSeconds)
             problem.headers.append(contentsOf: headers)

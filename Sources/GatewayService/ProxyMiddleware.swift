@@ -46,7 +46,7 @@ struct ProxyMiddleware: RouterMiddleware {
 
         var outbound = HTTPClientRequest(url: base + (request.uri.path) + (request.uri.query.map { "?" + $0 } ?? ""))
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
-        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName.lowercased()) {
+        for field in request.headers where !Self.hopByHop.contains(field.name.canonicalName) { // canonical names are lower case
             outbound.headers.add(name: field.name.canonicalName, value: field.value)
         }
         outbound.headers.replaceOrAdd(name: "X-Request-ID", value: context.requestID)
@@ -64,8 +64,8 @@ struct ProxyMiddleware: RouterMiddleware {
         }
         breakers.record(upstream, success: ![502, 503, 504].contains(Int(response.status.code)))
         var headers = HTTPFields()
-        for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
-            if let fieldName = HTTPField.Name(name) { headers.append(HTTPField(name: fieldName, value: value)) }
+        for (name, value) in response.headers {
+            if let fieldName = HTTPField.Name(name), !Self.hopByHop.contains(fieldName.canonicalName) { headers.append(HTTPField(name: fieldName, value: value)) }
         }
         let contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
         return Response(status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headers: headers,
