@@ -8,6 +8,7 @@
 # directory, the bare server on :18099 and nginx on :18098 (keep-alive upstream to catalog :8082),
 # then prints one Markdown row per request with requests/s, p50, p99 and the CPU time per request of
 # every process that worked for it (utime + stime from /proc/<pid>/stat around the run):
+#   idle private memory of each service (smaps_rollup, before any load);
 #   the kit floor: GET /health/live on the bare server, on catalog, on the gateway;
 #   the hop: a cached product detail on catalog, through the gateway, through nginx;
 #   GET /api/v1/users/me through the gateway (the demo customer's token);
@@ -90,6 +91,19 @@ for _ in $(seq 1 50); do curl -sf http://127.0.0.1:18099/health/live >/dev/null 
 slug=$(curl -sf "http://127.0.0.1:8082/api/v1/products?limit=1&sort=newest" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["slug"])')
 token=$(curl -sf -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
   -d '{"email":"customer@plexus.local","password":"plexus-customer-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
+# Idle memory first: private (not shared) resident memory of each service, from smaps_rollup.
+python3 - "$up" <<'PY'
+import os, sys
+sys.path.insert(0, "Benchmarks")
+from proc_cpu import processes
+sizes = {}
+for pid, (name, _) in processes(int(sys.argv[1])).items():
+    if name in ("up", "postgres"): continue
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/smaps_rollup").read().splitlines()[1:])
+    kb = sum(int(fields[key].split()[0]) for key in ("Private_Clean", "Private_Dirty"))
+    sizes[name] = sizes.get(name, 0) + kb
+print("idle private memory (MB): " + ", ".join(f"{name} {kb / 1024:.1f}" for name, kb in sorted(sizes.items())))
+PY
 echo "| request | requests/s | p50 | p99 | CPU per request |"
 echo "| --- | --- | --- | --- | --- |"
 row "bare Hummingbird: \`GET /health/live\`" http://127.0.0.1:18099/health/live
