@@ -29,6 +29,9 @@ final class CatalogCache: Sendable {
     /// Canonical query string → a listing body. Any product or category change empties it (a
     /// listing may contain any product), so it only ever serves what the database would.
     let listings: TTLCache<String, CachedBody>
+    /// Filter key (``ListingQuery/filterKey``) → the facet counts of every match: shared by the
+    /// listings that differ only in sort or page, emptied with `listings`.
+    let facets: TTLCache<String, FacetsDTO>
 
     /// Counts invalidations. A reader notes it before reading the database and stores its result
     /// only if no invalidation happened meanwhile, so a slow read cannot put stale data back.
@@ -47,6 +50,7 @@ final class CatalogCache: Sendable {
         subtrees = TTLCache(capacity: capacity > 0 ? 1_000 : 0, ttl: ttl)
         searchQueries = TTLCache(capacity: capacity, ttl: ttl)
         listings = TTLCache(capacity: capacity, ttl: ttl)
+        facets = TTLCache(capacity: capacity, ttl: ttl)
     }
 
     /// Applies one invalidation message.
@@ -54,14 +58,33 @@ final class CatalogCache: Sendable {
         generationBox.withLockedValue { $0 &+= 1; drop(message) }
     }
 
+    /// What a product's change means for cached listings, carried as a prefix of its message.
+    enum ListingEffect: String {
+        /// Anything may have changed: every listing and facet count goes.
+        case all = ""
+        /// Units moved but the product had units available before and after: no listing shows a
+        /// difference (a listing shows only whether a product is in stock), only its detail goes.
+        case stockOnly = "stock:"
+        /// Units were sold or came back without changing whether it is in stock: its detail goes,
+        /// and the listings ordered by sales.
+        case sold = "sold:"
+    }
+
     private func drop(_ message: String) {
-        if message == Self.categoriesMessage {
+        if message.hasPrefix(ListingEffect.stockOnly.rawValue), let id = UUID(uuidString: String(message.dropFirst(ListingEffect.stockOnly.rawValue.count))) {
+            products.removeAll { _, entry in entry.id == id }
+        } else if message.hasPrefix(ListingEffect.sold.rawValue), let id = UUID(uuidString: String(message.dropFirst(ListingEffect.sold.rawValue.count))) {
+            products.removeAll { _, entry in entry.id == id }
+            listings.removeAll { key, _ in key.contains("sort=\(ListingQuery.Sort.bestSelling.rawValue)") }
+        } else if message == Self.categoriesMessage {
             categories.removeAll()
             subtrees.removeAll()
             listings.removeAll()
+            facets.removeAll()
         } else if let id = UUID(uuidString: message) {
             products.removeAll { _, entry in entry.id == id }
             listings.removeAll()
+            facets.removeAll()
         }
     }
 
@@ -71,6 +94,7 @@ final class CatalogCache: Sendable {
         categories.removeAll()
         subtrees.removeAll()
         listings.removeAll()
+        facets.removeAll()
     }
 
     /// The listener that keeps this replica's cache coherent.
@@ -79,9 +103,9 @@ final class CatalogCache: Sendable {
                          onMessage: { [self] in apply($0) }, onReconnect: { [self] in clear() })
     }
 
-    /// Announces (at commit) that a product changed.
-    static func notifyProduct(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        try await CacheInvalidator.notify(channel, id.uuidString, on: connection, logger: logger)
+    /// Announces (at commit) that a product changed, and what that means for listings.
+    static func notifyProduct(_ id: UUID, listings effect: ListingEffect = .all, on connection: PostgresConnection, logger: Logger) async throws {
+        try await CacheInvalidator.notify(channel, effect.rawValue + id.uuidString, on: connection, logger: logger)
     }
 
     /// Announces (at commit) that the category tree changed.

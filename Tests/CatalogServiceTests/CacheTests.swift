@@ -58,6 +58,74 @@ struct CacheTests {
         }
     }
 
+    @Test("listings that differ only in sort or page share their facet counts; a product change recounts them")
+    func sharedFacets() async throws {
+        try await withDemoCatalog(products: 60) { harness, http, _ in
+            #expect(try await eventually(timeout: .seconds(5)) { harness.cacheListening })
+            // the seeding's announcements (one per product) arrive within milliseconds; each empties
+            // the listing caches, so let them pass before caching anything
+            try await Task.sleep(for: .seconds(1))
+            let first = try await http.list("category=electronics&sort=price&limit=5")
+            let gone = try #require(first.items.first)
+            // a product archived behind the service's back (no cache message): only a recount sees it
+            try await harness.client.query("UPDATE products SET status = 'archived' WHERE id = \(gone.id)", logger: testLogger())
+            let reordered = try await http.list("category=electronics&sort=newest&limit=7")
+            #expect(!reordered.items.contains { $0.id == gone.id }) // the page itself is read afresh
+            #expect(reordered.facets == first.facets)                // its facet counts are the first listing's
+            let nextPage = try await http.list("category=electronics&sort=price&limit=5&cursor=\(try #require(first.nextCursor))")
+            #expect(nextPage.facets == first.facets)
+            // a change announced as the service announces it recounts them
+            try await harness.client.query("SELECT pg_notify('catalog_cache', \(gone.id.uuidString))", logger: testLogger())
+            let total = first.facets.categories.reduce(0) { $0 + $1.count }
+            #expect(try await eventually(timeout: .seconds(2)) {
+                try await http.list("category=electronics&sort=rating&limit=3").facets.categories.reduce(0) { $0 + $1.count } == total - 1
+            })
+        }
+    }
+
+    @Test("held units that leave some available keep cached listings (only the detail changes); a sale drops the best-selling order; the last units drop them all")
+    func stockAndListings() async throws {
+        try await CatalogHarness.with { harness, http in
+            #expect(try await eventually(timeout: .seconds(5)) { harness.cacheListening })
+            let category = try await harness.category(http, "Audio")
+            let (seller, _) = try await harness.openShop(http)
+            let created = try await http.create(product("Speaker", category: category, sku: "SP-1", stock: 3), token: seller)
+            let variant = created.variants[0].id
+            let token = try await harness.serviceToken()
+            let newest = "category=\(category)", bestSelling = "category=\(category)&sort=bestSelling"
+            #expect(try await http.list(newest).items.map(\.name) == ["Speaker"])
+            #expect(try await http.list(bestSelling).items.map(\.name) == ["Speaker"])
+            #expect(try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).variants[0].available == 3)
+            // a rename behind the service's back (no cache message) shows only where a listing is read afresh
+            try await harness.client.query("UPDATE products SET name = 'Renamed' WHERE id = \(created.id)", logger: testLogger())
+
+            // one of three units held: the detail follows, the listings stay
+            let order = UUID.v7()
+            #expect(try await http.reserve(order, [(variant, 1)], token: token).status == .created)
+            #expect(try await eventually(timeout: .seconds(2)) {
+                try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).variants[0].available == 2
+            })
+            #expect(try await http.list(newest).items.map(\.name) == ["Speaker"])
+            #expect(try await http.list(bestSelling).items.map(\.name) == ["Speaker"])
+
+            // sold: the best-selling order may change, so those listings go; the others stay
+            #expect(try await http.send(.post, CatalogEndpoints.commit.path(["orderId": order.uuidString]), [String: String](), token: token).status == .ok)
+            #expect(try await eventually(timeout: .seconds(2)) { try await http.list(bestSelling).items.map(\.name) == ["Renamed"] })
+            #expect(try await http.list(newest).items.map(\.name) == ["Speaker"])
+
+            // the last two units held: out of stock, every listing goes
+            let last = UUID.v7()
+            #expect(try await http.reserve(last, [(variant, 2)], token: token).status == .created)
+            #expect(try await eventually(timeout: .seconds(2)) { try await http.list(newest).items.map(\.inStock) == [false] })
+            #expect(try await http.list(newest).items.map(\.name) == ["Renamed"])
+            #expect(try await http.list("category=\(category)&inStock=true").items.isEmpty)
+
+            // released from none available: in stock again, every listing goes
+            #expect(try await http.send(.post, CatalogEndpoints.release.path(["orderId": last.uuidString]), [String: String](), token: token).status == .ok)
+            #expect(try await eventually(timeout: .seconds(2)) { try await http.list(newest).items.map(\.inStock) == [true] })
+        }
+    }
+
     @Test("with the cache off every read goes to the database and is still correct")
     func uncached() async throws {
         try await CatalogHarness.with(cacheSize: 0) { harness, http in

@@ -20,6 +20,9 @@ struct ListingQuery: Sendable, Equatable {
     var sort: Sort = .relevance
     var limit = 20
     var cursor: ListingCursor?
+    /// The cache key of what is filtered (every parameter but `sort`, `limit` and `cursor`): listings
+    /// that differ only in order or page share their facet counts.
+    var filterKey = ""
 
     static let fixedKeys: Set<String> = ["q", "category", "shop", "minPrice", "maxPrice", "inStock", "minRating", "sort", "limit", "cursor"]
 
@@ -81,6 +84,7 @@ struct ListingQuery: Sendable, Equatable {
             if let cursor = ListingCursor(encoded: raw) { self.cursor = cursor } else { fail("cursor", "invalid_cursor", "The cursor is not valid.") }
         }
         if !errors.isEmpty { throw ProblemError.invalidQuery(errors) }
+        filterKey = Self.cacheKey(query.filter { !["sort", "limit", "cursor"].contains($0.key) })
         // Without a search text, relevance has nothing to rank by: newest first.
         if sort == .relevance && text == nil { sort = .newest }
     }

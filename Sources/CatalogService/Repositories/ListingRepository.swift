@@ -22,13 +22,21 @@ struct ListingRepository: Sendable {
     }
 
     func list(_ query: ListingQuery, logger: Logger) async throws -> ProductListDTO {
+        let generation = cache.generation
+        let known = cache.facets.get(query.filterKey)
         async let tsquery: String? = { if let text = query.text { try await self.tsquery(for: text, logger: logger) } else { nil } }()
         async let categories: [UUID]? = { if let category = query.category { try await self.subtree(of: category, logger: logger) } else { nil } }()
         let resolved = Resolved(query: query, tsquery: try await tsquery, categories: try await categories)
+        if let known {
+            let (shown, next) = try await self.items(resolved, logger: logger)
+            return ProductListDTO(items: shown, nextCursor: next, facets: known)
+        }
         async let page = items(resolved, logger: logger)
-        async let facets = facets(resolved, logger: logger)
+        async let counted = facets(resolved, logger: logger)
         let (items, next) = try await page
-        return ProductListDTO(items: items, nextCursor: next, facets: try await facets)
+        let facets = try await counted
+        cache.store(ifUnchangedSince: generation) { cache.facets.set(query.filterKey, facets) }
+        return ProductListDTO(items: items, nextCursor: next, facets: facets)
     }
 
     // MARK: Resolution

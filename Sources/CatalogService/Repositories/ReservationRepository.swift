@@ -27,17 +27,19 @@ struct ReservationRepository: Sendable {
                 return existing
             }
             var short: [UUID] = []
-            var products = Set<UUID>()
+            var stillInStock: [UUID: Bool] = [:]
             for line in lines {
                 let rows = try await connection.query("""
                     UPDATE variants v SET reserved = v.reserved + \(line.quantity), updated_at = now() FROM products p
                     WHERE v.id = \(line.variantId) AND p.id = v.product_id AND p.status = 'published' AND v.on_hand - v.reserved >= \(line.quantity)
-                    RETURNING v.product_id
+                    RETURNING v.product_id, v.on_hand - v.reserved
                     """, logger: logger)
                 var held = false
-                for try await product in rows.decode(UUID.self) {
+                for try await (product, left) in rows.decode((UUID, Int).self) {
                     held = true
-                    products.insert(product)
+                    // units were available before (they were just taken); if some are left the product
+                    // is in stock before and after, whatever other variants do meanwhile
+                    stillInStock[product] = (stillInStock[product] ?? false) || left > 0
                 }
                 if !held { short.append(line.variantId) }
             }
@@ -48,7 +50,9 @@ struct ReservationRepository: Sendable {
                 FROM unnest(\(lines.map(\.variantId))::uuid[], \(lines.map(\.quantity))::int[]) AS l(variant_id, quantity)
                 JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
                 """, logger: logger)
-            for product in products { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
+            for (product, inStock) in stillInStock {
+                try await CatalogCache.notifyProduct(product, listings: inStock ? .stockOnly : .all, on: connection, logger: logger)
+            }
             return try await load(request.orderId, connection, logger: logger)!
         }
     }
@@ -96,10 +100,12 @@ struct ReservationRepository: Sendable {
         }
         let products = try await connection.query("""
             UPDATE variants v SET \(unescaped: stock), updated_at = now() FROM reservation_lines l
-            WHERE l.order_id = \(orderID) AND v.id = l.variant_id RETURNING v.product_id
+            WHERE l.order_id = \(orderID) AND v.id = l.variant_id RETURNING v.product_id, v.on_hand - v.reserved - l.quantity
             """, logger: logger)
-        var changed = Set<UUID>()
-        for try await product in products.decode(UUID.self) { changed.insert(product) }
+        // Units available before a release or a return: the change left the product in stock before
+        // and after when one of its variants had some (a commit moves none: held units become sold).
+        var inStockBefore: [UUID: Bool] = [:]
+        for try await (product, before) in products.decode((UUID, Int).self) { inStockBefore[product] = (inStockBefore[product] ?? false) || before > 0 }
         try await connection.query("UPDATE reservations SET status = \(target.rawValue), updated_at = now() WHERE order_id = \(orderID)", logger: logger)
         if target == .committed || target == .returned {
             // the `bestSelling` order: units sold per product, less what came back
@@ -110,7 +116,14 @@ struct ReservationRepository: Sendable {
                 WHERE p.id = s.product_id
                 """, logger: logger)
         }
-        for product in changed { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
+        for (product, inStock) in inStockBefore {
+            let effect: CatalogCache.ListingEffect = switch target {
+            case .committed: .sold
+            case .returned: inStock ? .sold : .all
+            default: inStock ? .stockOnly : .all
+            }
+            try await CatalogCache.notifyProduct(product, listings: effect, on: connection, logger: logger)
+        }
         return try await load(orderID, connection, logger: logger)
     }
 
@@ -152,14 +165,19 @@ struct ReservationRepository: Sendable {
                     UPDATE variants v SET reserved = v.reserved - s.quantity, updated_at = now()
                     FROM (SELECT l.variant_id, sum(l.quantity)::int AS quantity FROM reservation_lines l JOIN marked m ON m.order_id = l.order_id
                           GROUP BY l.variant_id) s
-                    WHERE v.id = s.variant_id RETURNING v.product_id
+                    WHERE v.id = s.variant_id RETURNING v.product_id, v.on_hand - v.reserved - s.quantity AS available_before
                 )
-                SELECT (SELECT count(*)::int FROM marked), coalesce(array_agg(DISTINCT product_id), '{}') FROM returned
+                SELECT (SELECT count(*)::int FROM marked), coalesce(array_agg(DISTINCT product_id), '{}'),
+                       coalesce(array_agg(DISTINCT product_id) FILTER (WHERE available_before > 0), '{}')
+                FROM returned
                 """, logger: logger)
             var lapsed = 0
-            for try await (count, products) in rows.decode((Int, [UUID]).self) {
+            for try await (count, products, inStockBefore) in rows.decode((Int, [UUID], [UUID]).self) {
                 lapsed = count
-                for product in products { try await CatalogCache.notifyProduct(product, on: connection, logger: logger) }
+                let stayed = Set(inStockBefore)
+                for product in products {
+                    try await CatalogCache.notifyProduct(product, listings: stayed.contains(product) ? .stockOnly : .all, on: connection, logger: logger)
+                }
             }
             return lapsed
         }
