@@ -18,3 +18,15 @@ start() {
 }
 stop() { kill -INT "$up" 2>/dev/null; wait "$up" 2>/dev/null || true; }
 trap 'stop; rm -rf "$data"' EXIT
+
+# `row <label> <wrk arguments…>`: runs wrk ($connections connections, $duration) and prints one
+# Markdown row: requests/s, p50, p99 and the CPU per request of each process under `plexus up`
+# (and of the `name=pid` entries of the array `anchors`, when a script sets it).
+row() {
+  local label=$1; shift
+  local before after
+  before=$(python3 Benchmarks/proc_cpu.py "$up" ${anchors[@]+"${anchors[@]}"})
+  wrk -t2 -c"$connections" -d"$duration" --latency "$@" >"$data/wrk.txt"
+  after=$(python3 Benchmarks/proc_cpu.py "$up" ${anchors[@]+"${anchors[@]}"})
+  python3 Benchmarks/wrk_row.py "$label" "$before" "$after" "$data/wrk.txt"
+}

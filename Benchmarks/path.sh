@@ -47,15 +47,7 @@ nginx -c "$data/nginx.conf" -g 'daemon off;' &
 nginx=$!
 trap 'kill $hello $nginx 2>/dev/null; stop; rm -rf "$data"' EXIT
 
-# Runs wrk with the arguments after the label; prints the row.
-row() {
-  local label=$1; shift
-  local before after
-  before=$(python3 Benchmarks/proc_cpu.py "$up" hello=$hello nginx=$nginx)
-  wrk -t2 -c"$connections" -d"$duration" --latency "$@" >"$data/wrk.txt"
-  after=$(python3 Benchmarks/proc_cpu.py "$up" hello=$hello nginx=$nginx)
-  python3 Benchmarks/wrk_row.py "$label" "$before" "$after" "$data/wrk.txt"
-}
+anchors=(hello=$hello nginx=$nginx) # counted by `row` beside the services
 
 # Lua scripts cycling over every demo product and over the listing filter sets.
 scripts() {

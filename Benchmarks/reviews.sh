@@ -8,8 +8,8 @@
 # rated products:
 #   1. with the review service's page cache on (the default)
 #   2. with it off (PLEXUS_REVIEW_CACHE_ENTRIES=0): two queries per request (page and summary)
-# and reports CPU time per request for the gateway, the review service and PostgreSQL, read from
-# /proc/<pid>/stat before and after each run.
+# and prints a row per run with CPU time per request of each process (gateway, review, PostgreSQL…),
+# read from /proc/<pid>/stat before and after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-15s}
@@ -33,35 +33,14 @@ with open(data + "/reviews.lua", "w") as f:
 PY
 }
 
-# CPU ticks of each process under `plexus up`, by name.
-ticks() { python3 Benchmarks/proc_cpu.py "$up"; }
-
-# Runs wrk and prints its figures and the CPU per request of the gateway, review and PostgreSQL.
-measure() {
-  before=$(ticks)
-  wrk -t2 -c"$connections" -d"$duration" --latency -s "$data/reviews.lua" http://127.0.0.1:8080 | tee "$data/wrk.txt"
-  after=$(ticks)
-  python3 - "$before" "$after" "$data/wrk.txt" <<'PY'
-import os, re, sys
-parse = lambda text: dict(item.split("=") for item in text.split())
-before, after = parse(sys.argv[1]), parse(sys.argv[2])
-requests = int(re.search(r"(\d+) requests in", open(sys.argv[3]).read()).group(1))
-tick = os.sysconf("SC_CLK_TCK")
-print("| process | CPU µs per request |\n| --- | --- |")
-for name in ("gateway", "review", "postgres"):
-    used = int(after.get(name, 0)) - int(before.get(name, 0))
-    print(f"| {name} | {used / tick / max(requests, 1) * 1e6:.0f} |")
-PY
-}
-
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 start
 prepare
-echo "## GET /api/v1/products/{id}/reviews through the gateway, page cache on, 100 products ($connections connections, $duration)"
-measure
+echo "| request | requests/s | p50 | p99 | CPU per request |"
+echo "| --- | --- | --- | --- | --- |"
+row "reviews page through the gateway, page cache on, 100 products" -s "$data/reviews.lua" http://127.0.0.1:8080
 stop
 export PLEXUS_REVIEW_CACHE_ENTRIES=0
 start
 prepare
-echo "## the same with the page cache off ($connections connections, $duration)"
-measure
+row "the same with the page cache off" -s "$data/reviews.lua" http://127.0.0.1:8080

@@ -68,6 +68,10 @@ final class CatalogCache: Sendable {
         /// Units were sold or came back without changing whether it is in stock: its detail goes,
         /// and the listings ordered by sales.
         case sold = "sold:"
+
+        /// Units held or given back: only the detail when the product had units available before
+        /// and after (one of its variants had some on both sides), otherwise everything.
+        static func unitsMoved(inStockThroughout: Bool) -> Self { inStockThroughout ? .stockOnly : .all }
     }
 
     private func drop(_ message: String) {

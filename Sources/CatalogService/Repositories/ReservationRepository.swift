@@ -51,7 +51,7 @@ struct ReservationRepository: Sendable {
                 JOIN variants v ON v.id = l.variant_id JOIN products p ON p.id = v.product_id
                 """, logger: logger)
             for (product, inStock) in stillInStock {
-                try await CatalogCache.notifyProduct(product, listings: inStock ? .stockOnly : .all, on: connection, logger: logger)
+                try await CatalogCache.notifyProduct(product, listings: .unitsMoved(inStockThroughout: inStock), on: connection, logger: logger)
             }
             return try await load(request.orderId, connection, logger: logger)!
         }
@@ -120,7 +120,7 @@ struct ReservationRepository: Sendable {
             let effect: CatalogCache.ListingEffect = switch target {
             case .committed: .sold
             case .returned: inStock ? .sold : .all
-            default: inStock ? .stockOnly : .all
+            default: .unitsMoved(inStockThroughout: inStock)
             }
             try await CatalogCache.notifyProduct(product, listings: effect, on: connection, logger: logger)
         }
@@ -176,7 +176,7 @@ struct ReservationRepository: Sendable {
                 lapsed = count
                 let stayed = Set(inStockBefore)
                 for product in products {
-                    try await CatalogCache.notifyProduct(product, listings: stayed.contains(product) ? .stockOnly : .all, on: connection, logger: logger)
+                    try await CatalogCache.notifyProduct(product, listings: .unitsMoved(inStockThroughout: stayed.contains(product)), on: connection, logger: logger)
                 }
             }
             return lapsed

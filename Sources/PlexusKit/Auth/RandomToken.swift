@@ -19,7 +19,8 @@ public enum RandomToken {
         return String(decoding: text, as: UTF8.self)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Lower-case hex digits by value (also ``TraceIDs``' table).
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `bytes` random bytes as base64url (no padding): for tokens sent to users.
     public static func urlSafe(bytes: Int = 32) -> String {

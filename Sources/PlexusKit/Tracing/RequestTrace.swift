@@ -119,7 +119,6 @@ public struct RequestTrace: Sendable, Equatable, Codable {
 enum TraceIDs {
     private static let counter = ManagedAtomic<UInt64>(UInt64.random(in: .min ... .max))
     private static let key = UInt64.random(in: .min ... .max)
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A value no earlier call in this process returned (until 2^64 calls).
     static func next() -> UInt64 {
@@ -140,7 +139,7 @@ enum TraceIDs {
 
     /// The low `digits` hex digits of `value` at `offset`.
     static func writeHex(_ value: UInt64, into text: UnsafeMutableBufferPointer<UInt8>, at offset: Int, digits count: Int = 16) {
-        digits.withUnsafeBufferPointer { table in
+        RandomToken.hexDigits.withUnsafeBufferPointer { table in
             for index in 0..<count {
                 text[offset + index] = table[Int((value >> UInt64(4 * (count - 1 - index))) & 0xF)]
             }
