@@ -136,4 +136,59 @@ struct CacheTests {
             #expect(try await http.get("/api/v1/products/\(created.id)").decode(ProductDTO.self).name == "Renamed")
         }
     }
+
+    @Test("stored documents: with the memory cache off a read is the product's stored document while its rows are unchanged; a change to the product, a variant or an image is seen at once")
+    func storedDocuments() async throws {
+        try await CatalogHarness.with(cacheSize: 0) { harness, http in
+            let category = try await harness.category(http, "Lighting")
+            let (seller, _) = try await harness.openShop(http)
+            let created = try await http.create(product("Lamp", category: category, sku: "LP-1", stock: 5), token: seller)
+            let sql = harness.client
+            let id = created.id
+            func detail(_ name: String) async throws -> ProductDTO { try await http.get("/api/v1/products/\(name)").decode(ProductDTO.self) }
+            // A document whose stamp still matches is served as stored: replacing its bytes shows which one was served.
+            func tamper() async throws {
+                try await sql.query("UPDATE product_documents SET body = convert_to('{\"tampered\":true}', 'UTF8') WHERE product_id = \(id)", logger: testLogger())
+            }
+
+            let first = try await http.get("/api/v1/products/\(created.slug)")
+            var stored: (String, String)?
+            for try await row in try await sql.query("SELECT etag, convert_from(body, 'UTF8') FROM product_documents WHERE product_id = \(id)", logger: testLogger()) {
+                stored = try row.decode((String, String).self)
+            }
+            #expect(stored?.0 == first.headers[.eTag] && stored?.1 == first.text, "the read stored what it served, with its tag")
+            try await tamper()
+            #expect(try await http.get("/api/v1/products/\(created.slug)").text == #"{"tampered":true}"#)
+            #expect(try await http.get("/api/v1/products/\(id)").text == #"{"tampered":true}"#)
+
+            // units held (a variant row changes, not the product row): rebuilt, then served from the new document
+            try await sql.query("UPDATE variants SET reserved = reserved + 2 WHERE product_id = \(id)", logger: testLogger())
+            #expect(try await detail(created.slug).variants[0].available == 3)
+            try await tamper()
+            #expect(try await http.get("/api/v1/products/\(id)").text == #"{"tampered":true}"#)
+            // an image attached, then its thumbnails filled in
+            let media = UUID.v7()
+            try await sql.query("INSERT INTO product_images (product_id, media_id, position) VALUES (\(id), \(media), 0)", logger: testLogger())
+            #expect(try await detail(created.slug).images.map(\.mediaId) == [media])
+            try await tamper()
+            try await sql.query("UPDATE product_images SET thumbnails = '{\"small\": \"s.webp\"}' WHERE product_id = \(id)", logger: testLogger())
+            #expect(try await detail("\(id)").images.first?.thumbnails?.small == "s.webp")
+            // a second variant added, then deleted
+            try await tamper()
+            _ = try await http.send(.post, "/api/v1/products/\(id)/variants", CreateVariantRequest(sku: "LP-2", price: usd(500)), token: seller)
+            #expect(try await detail(created.slug).variants.count == 2)
+            try await tamper()
+            try await sql.query("DELETE FROM variants WHERE sku = 'LP-2'", logger: testLogger())
+            #expect(try await detail(created.slug).variants.map(\.sku) == ["LP-1"])
+            // the product row itself
+            try await tamper()
+            try await sql.query("UPDATE products SET name = 'Desk Lamp' WHERE id = \(id)", logger: testLogger())
+            #expect(try await detail(created.slug).name == "Desk Lamp")
+            // a document stored by a release that encoded details differently is not served
+            try await tamper()
+            try await sql.query("UPDATE product_documents SET stamp = 'older-format/' || split_part(stamp, '/', 2) || '/' || split_part(stamp, '/', 3) || '/' || split_part(stamp, '/', 4) WHERE product_id = \(id)",
+                                logger: testLogger())
+            #expect(try await detail(created.slug).name == "Desk Lamp")
+        }
+    }
 }

@@ -128,8 +128,8 @@ struct ProductsController: Sendable {
             entry = cached
         } else {
             let generation = cache.generation
-            guard let product = try await products.detail(name, logger: context.logger) else { throw ProblemError.notFound() }
-            entry = CatalogCache.Entry(body: try CachedBody(json: product), id: product.id, status: product.status, shopID: product.shopId)
+            guard let document = try await products.document(name, logger: context.logger) else { throw ProblemError.notFound() }
+            entry = document
             cache.store(ifUnchangedSince: generation) { cache.products.set(key, entry) }
         }
         guard entry.status == .draft else { return entry.body.response(for: request, cacheControl: "public, max-age=\(maxAge)") }
@@ -141,8 +141,9 @@ struct ProductsController: Sendable {
     /// drop theirs when the change's NOTIFY arrives).
     func respond(_ id: UUID, _ context: PlexusContext, status: HTTPResponse.Status = .ok) async throws -> Response {
         cache.apply(id.uuidString)
-        guard let product = try await products.detail(.id(id), logger: context.logger) else { throw ProblemError.notFound() }
-        return try Response.json(product, status: status)
+        guard let document = try await products.document(.id(id), logger: context.logger) else { throw ProblemError.notFound() }
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .eTag: document.body.etag],
+                        body: .init(byteBuffer: document.body.bytes))
     }
 
     /// The shop a new product goes to: a seller's own; an admin names an existing one.

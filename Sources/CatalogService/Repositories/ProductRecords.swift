@@ -127,3 +127,34 @@ func decodeJSON(_ text: String) -> [String: String] {
 func encodeJSON(_ dictionary: [String: String]) -> String {
     String(decoding: (try? JSONEncoder().encode(dictionary)) ?? Data("{}".utf8), as: UTF8.self)
 }
+
+/// Stored product documents (`product_documents`): what their stamps are made of.
+enum ProductDocument {
+    /// Raise when the way a detail is built from its rows changes without changing its encoding.
+    static let version = 1
+
+    /// SQL naming the current rows of the product `p`: its own xmin, then its variants' and its
+    /// images' (every insert, update or delete of those rows changes this text).
+    static let rowsStamp = """
+        (p.xmin::text || '/' || coalesce((SELECT string_agg(v.xmin::text, ',' ORDER BY v.id) FROM variants v WHERE v.product_id = p.id), '')
+         || '/' || coalesce((SELECT string_agg(i.xmin::text, ',' ORDER BY i.media_id) FROM product_images i WHERE i.product_id = p.id), ''))
+        """
+
+    /// What a document's bytes depend on besides its rows: ``version``, the address images are served
+    /// from, and the encoding of a detail itself (a field added, renamed or encoded differently by a
+    /// new release changes a full sample's bytes, so every stored document is rebuilt).
+    static func format(imageBase: String) -> String {
+        let id = UUID(uuid: (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))
+        let money = Money(amount: 1234, currency: "EUR")
+        let date = Date(timeIntervalSince1970: 1_800_000_000.5)
+        let sample = ProductDTO(
+            id: id, slug: "s", name: "n", description: "d", shopId: id, categoryId: id, status: .published, attributes: ["a": "b"],
+            images: [ProductImageDTO(mediaId: id, url: "u", position: 1, thumbnails: MediaThumbnails(small: "s", medium: "m", large: "l"))],
+            priceRange: PriceRange(min: money, max: money), rating: RatingSummaryDTO(average: 4.5, count: 2, histogram: ["5": 1, "4": 1]),
+            variants: [VariantDTO(id: id, productId: id, sku: "k", options: ["o": "p"], price: money, compareAtPrice: money, available: 3,
+                                  createdAt: date, updatedAt: date)],
+            createdAt: date, updatedAt: date)
+        let encoding = (try? CachedBody(json: sample).etag) ?? ""
+        return CachedBody(bytes: ByteBuffer(string: "\(version)\n\(imageBase)\n\(encoding)")).etag.trimmingCharacters(in: ["\""]) + "/"
+    }
+}

@@ -10,6 +10,14 @@ struct ProductRepository: Sendable {
     let client: DatabaseClient
     /// Base of image addresses (the public URL).
     let imageBase: String
+    /// The first part of every stored document's stamp (``ProductDocument/format(imageBase:)``).
+    let documentFormat: String
+
+    init(client: DatabaseClient, imageBase: String) {
+        self.client = client
+        self.imageBase = imageBase
+        self.documentFormat = ProductDocument.format(imageBase: imageBase)
+    }
 
     static let constraints: [String: ProblemError] = [
         "products_slug_key": CatalogError.productSlugTaken.problem,
@@ -19,19 +27,57 @@ struct ProductRepository: Sendable {
 
     // MARK: Reads
 
-    /// A product and its variants by id or slug, whatever its status (the caller decides who may see it).
-    func detail(_ name: IDOrSlug, logger: Logger) async throws -> ProductDTO? {
-        var product: ProductRecord?
+    /// A product's detail as served, by id or slug, whatever its status (the caller decides who may
+    /// see it): its stored document while that is current (one statement), otherwise built from the
+    /// rows and stored for the next reader.
+    func document(_ name: IDOrSlug, logger: Logger) async throws -> CatalogCache.Entry? {
+        var stored: CatalogCache.Entry?
         switch name {
         case .id(let id):
-            for try await row in try await client.execute(ProductByID(parameter: id), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
+            for try await entry in try await client.execute(StoredDocumentByID(name: id, format: documentFormat), logger: logger) { stored = entry }
         case .slug(let slug):
-            for try await row in try await client.execute(ProductBySlug(parameter: slug), logger: logger) { product = try ProductRecord.decode(row, imageBase: imageBase) }
+            for try await entry in try await client.execute(StoredDocumentBySlug(name: slug, format: documentFormat), logger: logger) { stored = entry }
         }
-        guard let product else { return nil }
+        if let stored { return stored }
+        guard let (product, stamp) = try await detail(name, logger: logger) else { return nil }
+        let entry = CatalogCache.Entry(body: try CachedBody(json: product), id: product.id, status: product.status, shopID: product.shopId)
+        do {
+            // A document is derived data: the reader need not wait for it to reach the disk (one lost
+            // in a crash is built again by the next read).
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+                try await connection.query("""
+                    INSERT INTO product_documents (product_id, stamp, etag, body)
+                    VALUES (\(product.id), \(documentFormat + stamp), \(entry.body.etag), \(entry.body.bytes))
+                    ON CONFLICT (product_id) DO UPDATE SET stamp = excluded.stamp, etag = excluded.etag, body = excluded.body
+                    WHERE product_documents.stamp <> excluded.stamp
+                    """, logger: logger)
+            }
+        } catch {
+            // The reader has its answer; the next one tries to store it again.
+            logger.warning("product document not stored", metadata: ["productId": "\(product.id)", "error": "\(String(reflecting: error))"])
+        }
+        return entry
+    }
+
+    /// A product and its variants from their rows, with the stamp of those rows. The stamp is read
+    /// with the product row and before the variants: rows read later can only be newer than the
+    /// stamp says, and a document whose stamp names older rows than the current ones is never served.
+    private func detail(_ name: IDOrSlug, logger: Logger) async throws -> (ProductDTO, stamp: String)? {
+        var found: (ProductRecord, String)?
+        func read(_ row: PostgresRow) throws -> (ProductRecord, String) {
+            (try ProductRecord.decode(row, imageBase: imageBase), try row.makeRandomAccess()["document_stamp"].decode(String.self))
+        }
+        switch name {
+        case .id(let id):
+            for try await row in try await client.execute(ProductByID(parameter: id), logger: logger) { found = try read(row) }
+        case .slug(let slug):
+            for try await row in try await client.execute(ProductBySlug(parameter: slug), logger: logger) { found = try read(row) }
+        }
+        guard let (product, stamp) = found else { return nil }
         var variants: [VariantRecord] = []
         for try await variant in try await client.execute(VariantsOfProduct(parameter: product.id), logger: logger) { variants.append(variant) }
-        return product.dto(variants: variants)
+        return (product.dto(variants: variants), stamp)
     }
 
     // MARK: Writes

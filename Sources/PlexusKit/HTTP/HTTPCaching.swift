@@ -17,6 +17,12 @@ public struct CachedBody: Sendable {
         self.etag = "\"" + Data(digest.prefix(12)).base64URLEncodedString() + "\""
     }
 
+    /// Bytes prepared earlier with their tag (kept together, e.g. in a database row).
+    public init(bytes: ByteBuffer, etag: String) {
+        self.bytes = bytes
+        self.etag = etag
+    }
+
     /// Encodes `value` canonically (sorted keys, so equal data always gives the same tag) and prepares it.
     public init(json value: some Encodable) throws {
         self.init(bytes: ByteBuffer(bytes: try JSON.canonicalEncoder.encode(value)))
