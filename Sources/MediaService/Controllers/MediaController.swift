@@ -85,12 +85,9 @@ struct MediaController: Sendable {
     /// it as anything but an image.
     func serve(_ key: String, request: Request, context: PlexusContext, cacheControl: String, filename: String?) async throws -> Response {
         let etag = "\"\(key)\""
-        var headers = HTTPFields()
+        var headers = MediaController.servedHeaders
         headers[.eTag] = etag
         headers[.cacheControl] = cacheControl
-        headers[.acceptRanges] = "bytes"
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[.contentSecurityPolicy] = "default-src 'none'; sandbox"
         headers[.contentDisposition] = MediaController.disposition(filename ?? key)
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
@@ -118,6 +115,11 @@ struct MediaController: Sendable {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
     }
 
+    /// What every served file says of itself, made once.
+    static let servedHeaders: HTTPFields = [
+        .acceptRanges: "bytes", .xContentTypeOptions: "nosniff", .contentSecurityPolicy: "default-src 'none'; sandbox",
+    ]
+
     /// A store that failed or could not be reached: the operator's problem (logged), a 503 for the client.
     static func storeUnavailable(_ error: any Error, logger: Logger) -> ProblemError {
         logger.error("file store failed", metadata: ["error": .string(String(describing: error))])
@@ -126,12 +128,19 @@ struct MediaController: Sendable {
 
     /// The type of a stored object, from the extension this service gave its key.
     static func contentType(of key: String) -> String {
-        let ext = key.split(separator: ".").last.map(String.init) ?? ""
-        return ImageFormat.allCases.first { $0.fileExtension == ext }?.contentType ?? "application/octet-stream"
+        guard let dot = key.utf8.lastIndex(of: UInt8(ascii: ".")) else { return "application/octet-stream" }
+        return contentTypes[String(key[key.index(after: dot)...])] ?? "application/octet-stream"
     }
+
+    /// Content type by file extension, made once (this runs on every file served).
+    static let contentTypes = Dictionary(uniqueKeysWithValues: ImageFormat.allCases.map { ($0.fileExtension, $0.contentType) })
 
     /// `inline` with an ASCII file name and, when the name is not ASCII, its UTF-8 form (RFC 6266).
     static func disposition(_ filename: String) -> String {
+        // Most names (every stored key) are printable ASCII without quotes: nothing to replace.
+        if filename.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            return "inline; filename=\"" + filename + "\""
+        }
         let ascii = String(String.UnicodeScalarView(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" ? $0 : "_" }))
         var value = "inline; filename=\"\(ascii)\""
         if ascii != filename { value += "; filename*=UTF-8''" + SigV4Signer.uriEncode(filename) }

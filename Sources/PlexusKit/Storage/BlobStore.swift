@@ -93,12 +93,14 @@ public enum ByteRangeRequest: Sendable, Equatable {
 /// characters, so a key is one URL path segment and one file name on every filesystem.
 public enum BlobKey {
     /// Whether `key` is a valid key.
-    public static func isValid(_ key: some StringProtocol) -> Bool {
+    public static func isValid(_ key: String) -> Bool {
         guard (1...200).contains(key.utf8.count), key.utf8.first != UInt8(ascii: ".") else { return false }
-        return key.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        for byte in key.utf8 {
+            let allowed = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+            if !allowed { return false }
         }
+        return true
     }
 
     /// A new random key (128 bits) with `suffix` (such as `-small.webp`).
