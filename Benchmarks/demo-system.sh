@@ -13,7 +13,8 @@ up=""
 start() {
   "$bin" up --demo --data-directory "$data" --postgres-port 54339 >>"$data/up.log" 2>&1 &
   up=$!
-  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:8080/health/ready >/dev/null && return; sleep 0.2; done
+  # ready, and the demo orders placed (the banner is printed after them)
+  for _ in $(seq 1 600); do grep -q "Press Ctrl-C to stop" "$data/up.log" 2>/dev/null && curl -sf http://127.0.0.1:8080/health/ready >/dev/null && return; sleep 0.2; done
   echo "plexus did not start"; tail -50 "$data/up.log"; exit 1
 }
 stop() { kill -INT "$up" 2>/dev/null; wait "$up" 2>/dev/null || true; }

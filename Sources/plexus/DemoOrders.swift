@@ -107,6 +107,9 @@ struct DemoOrders {
         return false
     }
 
+    /// One call through the gateway. A 503 with `Retry-After` is tried again after the time it names
+    /// (for up to a minute): just after a start, ten services asking identity at once can open their
+    /// breakers to it for a few seconds, and tokens cannot be checked until they close.
     func call<Output: Decodable>(_ type: Output.Type, _ method: HTTPMethod, _ path: String, _ body: (some Encodable)? = nil as String?,
                                  token: String? = nil, key: String? = nil) async throws -> Output {
         var request = HTTPClientRequest(url: gateway + path)
@@ -117,11 +120,19 @@ struct DemoOrders {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSON.encoder.encode(body)))
         }
-        let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(15))
-        let bytes = try await response.body.collect(upTo: 4 << 20)
-        guard (200..<300).contains(Int(response.status.code)) else {
-            throw Failure(description: "\(method) \(path) answered \(response.status.code): \(String(buffer: bytes).prefix(300))")
+        let giveUp = ContinuousClock.now + .seconds(60)
+        while true {
+            let response = try await HTTPClient.plexus.execute(request, timeout: .seconds(15))
+            let bytes = try await response.body.collect(upTo: 4 << 20)
+            if response.status == .serviceUnavailable, let wait = response.headers.first(name: "Retry-After").flatMap(Int.init),
+               ContinuousClock.now + .seconds(wait) < giveUp {
+                try await Task.sleep(for: .seconds(max(1, wait)))
+                continue
+            }
+            guard (200..<300).contains(Int(response.status.code)) else {
+                throw Failure(description: "\(method) \(path) answered \(response.status.code): \(String(buffer: bytes).prefix(300))")
+            }
+            return try JSON.decoder.decode(Output.self, from: Data(buffer: bytes))
         }
-        return try JSON.decoder.decode(Output.self, from: Data(buffer: bytes))
     }
 }

@@ -65,8 +65,14 @@ struct Up: AsyncParsableCommand {
             let supervisor = Supervisor(executable: Bundle.main.executableURL!, services: services, environment: environment,
                                         own: secrets.serviceKeys.mapValues { [$0.key: $0.value] }
                                             .merging([.payment: ["PLEXUS_PAYMENT_WEBHOOK_SECRET": secrets.paymentWebhookSecret]]) { $0.merging($1) { a, _ in a } })
-            for service in services { supervisor.start(service) }
-            await waitForGateway(port: port(of: .gateway, reader))
+            // Identity first: every other service asks it for signing keys and revocations as it starts,
+            // and calls to a service that is not listening yet open their breakers to it for seconds.
+            if services.contains(.identity) {
+                supervisor.start(.identity)
+                await waitUntilLive(port: port(of: .identity, reader))
+            }
+            for service in services where service != .identity { supervisor.start(service) }
+            await waitUntilLive(port: port(of: .gateway, reader))
             if demo && reader.string("PLEXUS_DEMO_ORDERS", default: "true") != "false" {
                 do {
                     demoLines.append(try await DemoOrders(gateway: "http://127.0.0.1:\(port(of: .gateway, reader))").place())
@@ -97,7 +103,8 @@ struct Up: AsyncParsableCommand {
         reader.optional(service.environmentPrefix + "PORT").flatMap(Int.init) ?? service.defaultPort
     }
 
-    func waitForGateway(port: Int) async {
+    /// Waits (up to 30 s) until the service on `port` answers `/health/live`.
+    func waitUntilLive(port: Int) async {
         for _ in 0..<150 {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/live")
             request.method = .GET
