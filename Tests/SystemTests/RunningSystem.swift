@@ -62,7 +62,7 @@ final class RunningSystem: Sendable {
         process.standardError = logHandle
         try process.runWithDefaultSignalMask()
         let gateway = self.gateway
-        let ready = try await eventually(timeout: .seconds(90)) { (try? await Self.get(gateway + "/health/ready").status) == 200 }
+        let ready = try await eventually(timeout: .seconds(180)) { (try? await Self.get(gateway + "/health/ready").status) == 200 }
         if !ready {
             let output = (try? String(contentsOf: log, encoding: .utf8))?.suffix(3000) ?? ""
             stop()

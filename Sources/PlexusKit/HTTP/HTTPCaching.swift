@@ -25,7 +25,7 @@ public struct CachedBody: Sendable {
 
     /// Encodes `value` canonically (sorted keys, so equal data always gives the same tag) and prepares it.
     public init(json value: some Encodable) throws {
-        self.init(bytes: ByteBuffer(bytes: try JSON.canonicalEncoder.encode(value)))
+        self.init(bytes: ByteBuffer(bytes: try JSON.bytes(value, sortedKeys: true)))
     }
 
     /// `304 Not Modified` when the request's `If-None-Match` names this body's tag, otherwise

@@ -160,12 +160,12 @@ public enum JSONBodyDecoder {
 }
 
 extension Response {
-    /// A JSON response with the shared encoder.
+    /// A JSON response with the shared encoding (``JSON/bytes(_:sortedKeys:)``).
     public static func json<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        let data = try JSON.encoder.encode(value)
+        let bytes = try JSON.bytes(value)
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// An empty response (204 by default).

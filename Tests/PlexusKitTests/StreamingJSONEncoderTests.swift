@@ -1,0 +1,148 @@
+import Foundation
+import PlexusKit
+import Testing
+
+/// The streaming encoder must say what `JSONEncoder` (the shared ``JSON`` coders) says, for every
+/// shape a service answers: these values cover them, and each is compared after parsing both texts.
+@Suite("Streaming JSON encoder")
+struct StreamingJSONEncoderTests {
+    enum Status: String, Codable { case draft, published }
+
+    struct Line: Codable, Equatable {
+        var id: UUID
+        var name: String
+        var price: Money
+        var compareAt: Money?
+        var quantity: Int
+        var options: [String: String]
+        var tags: [String]
+        var addedAt: Date
+    }
+
+    struct Document: Codable, Equatable {
+        var status: Status
+        var lines: [Line]
+        var empty: [Line]
+        var nested: [[Int]]
+        var counts: [String: Int]
+        var average: Double
+        var whole: Double
+        var tiny: Double
+        var huge: Int64
+        var flag: Bool
+        var note: String?
+        var missing: String?
+        var link: URL
+        var blob: Data
+        var amount: Decimal
+    }
+
+    /// A hand-written conformance: nested containers, a second `container(keyedBy:)` call on the same
+    /// value, explicit nulls, a single-value wrapper and an unkeyed list of mixed values.
+    struct Custom: Encodable {
+        enum Keys: String, CodingKey { case a, b, inner, list, nothing, wrapped, after }
+        enum Inner: String, CodingKey { case x, y }
+        struct Wrapper: Encodable {
+            var value: Int
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(value)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var first = encoder.container(keyedBy: Keys.self)
+            try first.encode("one", forKey: .a)
+            var inner = first.nestedContainer(keyedBy: Inner.self, forKey: .inner)
+            try inner.encode(1.5, forKey: .x)
+            var deeper = inner.nestedUnkeyedContainer(forKey: .y)
+            try deeper.encode(true)
+            try deeper.encodeNil()
+            var pair = deeper.nestedContainer(keyedBy: Inner.self)
+            try pair.encode(Wrapper(value: 7), forKey: .x)
+            try deeper.encode("tail")
+            var list = first.nestedUnkeyedContainer(forKey: .list)
+            try list.encode(Wrapper(value: 1))
+            try list.encode(Money(amount: 5, currency: "EUR"))
+            try first.encodeNil(forKey: .nothing)
+            var second = encoder.container(keyedBy: Keys.self)
+            try second.encode(2, forKey: .b)
+            try second.encode(Wrapper(value: 3), forKey: .wrapped)
+            try second.encode([Wrapper(value: 4)], forKey: .after)
+        }
+    }
+
+    static let date = Date(timeIntervalSince1970: 1_795_000_000.125)
+
+    static let document: Document = {
+        let line = Line(id: UUID(), name: "Caf\u{E9} \"quoted\" \\ back/slash\n\t\u{01} \u{1F600}", price: Money(amount: 1999, currency: "USD"),
+                        compareAt: nil, quantity: 3, options: ["size": "M", "colour": "blue"], tags: [], addedAt: date)
+        var second = line
+        second.compareAt = Money(amount: 2500, currency: "USD")
+        second.options = [:]
+        return Document(status: .published, lines: [line, second], empty: [], nested: [[1, 2], [], [3]], counts: ["b": 2, "a": 1, "c": 0],
+                        average: 4.25, whole: 4, tiny: 0.1, huge: .max, flag: false, note: "n", missing: nil,
+                        link: URL(string: "https://example.com/a?b=c&d=e")!, blob: Data([0, 1, 2, 250]), amount: Decimal(string: "12.345")!)
+    }()
+
+    func parsed(_ bytes: some Sequence<UInt8>) throws -> NSObject {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? NSObject)
+    }
+
+    @Test func matchesJSONEncoder() throws {
+        for sorted in [false, true] {
+            let encoder = sorted ? JSON.canonicalEncoder : JSON.encoder
+            let streaming = StreamingJSONEncoder(sortedKeys: sorted)
+            #expect(try parsed(streaming.encode(Self.document)) == parsed(encoder.encode(Self.document)))
+            #expect(try parsed(streaming.encode(Custom())) == parsed(encoder.encode(Custom())))
+            #expect(try parsed(streaming.encode([Self.document])) == parsed(encoder.encode([Self.document])))
+            #expect(try parsed(streaming.encode("top-level string")) == parsed(encoder.encode("top-level string")))
+            #expect(try parsed(streaming.encode(Self.date)) == parsed(encoder.encode(Self.date)))
+            #expect(try parsed(streaming.encode(FieldError(field: "a", code: "b", message: "c"))) == parsed(encoder.encode(FieldError(field: "a", code: "b", message: "c"))))
+            // and what it writes reads back as the same value
+            #expect(try JSON.decoder.decode(Document.self, from: Data(streaming.encode(Self.document))) == Self.document)
+        }
+    }
+
+    @Test func sortedOutputIsJSONEncodersByteForByte() throws {
+        // the same escapes ("\/", "\n", "\u0001"), the same numbers, keys in the same order
+        let ours = String(decoding: try StreamingJSONEncoder(sortedKeys: true).encode(Self.document), as: UTF8.self)
+        let theirs = String(decoding: try JSON.canonicalEncoder.encode(Self.document), as: UTF8.self)
+        #expect(ours == theirs)
+    }
+
+    @Test func sortedKeysAreSortedAtEveryLevelAndStable() throws {
+        let bytes = try StreamingJSONEncoder(sortedKeys: true).encode(Custom())
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"a":"one","after":[4],"b":2,"inner":{"x":1.5,"y":[true,null,{"x":7},"tail"]},"list":[1,{"amount":5,"currency":"EUR"}],"nothing":null,"wrapped":3}"#))
+        #expect(try StreamingJSONEncoder(sortedKeys: true).encode(Self.document) == StreamingJSONEncoder(sortedKeys: true).encode(Self.document))
+    }
+
+    @Test func whatItCannotWriteGoesToJSONEncoder() throws {
+        class Base: Encodable { var base = 1 }
+        final class Derived: Base {
+            enum Keys: CodingKey { case own }
+            override func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(2, forKey: .own)
+                try super.encode(to: container.superEncoder())
+            }
+        }
+        #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode(Derived()) }
+        #expect(try parsed(JSON.bytes(Derived())) == parsed(JSON.encoder.encode(Derived())))
+        // a container written to after its parent went on: JSONEncoder still puts the member inside it
+        struct Stale: Encodable {
+            enum Keys: CodingKey { case a, b, c }
+            func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                var inner = outer.nestedContainer(keyedBy: Keys.self, forKey: .a)
+                try outer.encode(1, forKey: .b)
+                try inner.encode(2, forKey: .c)
+            }
+        }
+        #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode(Stale()) }
+        #expect(try parsed(JSON.bytes(Stale())) == parsed(JSON.encoder.encode(Stale())))
+        #expect(throws: StreamingJSONEncoder.Unsupported.self) { try StreamingJSONEncoder().encode([Double.nan]) }
+        #expect(throws: EncodingError.self) { try JSON.bytes([Double.nan]) }
+    }
+}
