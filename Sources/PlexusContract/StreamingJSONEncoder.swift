@@ -231,8 +231,10 @@ final class JSONByteWriter: Encoder {
     }
 }
 
-/// An object's members. A writer that could not be opened (`level == nil`) refuses every call.
-struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
+/// Where a container stands in the writer: its level on the stack (`nil` when it could not be
+/// opened) and the position of its opening bracket, which tells it apart from a later container
+/// at the same level once it has been closed. Such a container refuses every call.
+struct ContainerHandle {
     let writer: JSONByteWriter
     let level: Int?
     let opened: Int
@@ -242,14 +244,31 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         self.level = level
         self.opened = level.map { writer.stack[$0].start } ?? -1
     }
+
+    var isOpen: Bool { level.map { writer.isOpen($0, opened: opened) } ?? false }
+
+    /// Starts the next member (with `key` in an object); returns the container's level.
+    func start(key: String?) throws -> Int {
+        guard let level, isOpen else { throw StreamingJSONEncoder.Unsupported(reason: "a container used out of order") }
+        writer.nextMember(of: level, key: key)
+        return level
+    }
+}
+
+/// An object's members.
+struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let handle: ContainerHandle
+    var writer: JSONByteWriter { handle.writer }
     var codingPath: [any CodingKey] { [] }
+
+    init(writer: JSONByteWriter, level: Int?) {
+        handle = ContainerHandle(writer: writer, level: level)
+    }
 
     /// Starts the member `key`; returns this container's level.
     @discardableResult
     private func start(_ key: Key) throws -> Int {
-        guard let level, writer.isOpen(level, opened: opened) else { throw StreamingJSONEncoder.Unsupported(reason: "a container used out of order") }
-        writer.nextMember(of: level, key: key.stringValue)
-        return level
+        try handle.start(key: key.stringValue)
     }
 
     mutating func encodeNil(forKey key: Key) throws {
@@ -292,24 +311,19 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
 /// An array's elements.
 struct UnkeyedWriter: UnkeyedEncodingContainer {
-    let writer: JSONByteWriter
-    let level: Int?
-    let opened: Int
+    let handle: ContainerHandle
+    var writer: JSONByteWriter { handle.writer }
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { handle.level.flatMap { handle.isOpen ? writer.stack[$0].count : nil } ?? 0 }
 
     init(writer: JSONByteWriter, level: Int?) {
-        self.writer = writer
-        self.level = level
-        self.opened = level.map { writer.stack[$0].start } ?? -1
+        handle = ContainerHandle(writer: writer, level: level)
     }
-    var codingPath: [any CodingKey] { [] }
-    var count: Int { level.flatMap { writer.isOpen($0, opened: opened) ? writer.stack[$0].count : nil } ?? 0 }
 
     /// Starts the next element; returns this container's level.
     @discardableResult
     private func start() throws -> Int {
-        guard let level, writer.isOpen(level, opened: opened) else { throw StreamingJSONEncoder.Unsupported(reason: "a container used out of order") }
-        writer.nextMember(of: level, key: nil)
-        return level
+        try handle.start(key: nil)
     }
 
     mutating func encodeNil() throws {
