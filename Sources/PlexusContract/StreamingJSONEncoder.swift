@@ -77,8 +77,8 @@ final class JSONByteWriter: Encoder {
         // Metatype comparisons, not casts: most values are structs, and a failed cast costs far more.
         if T.self == String.self { writeString(value as! String) }
         else if T.self == Int.self { writeInteger(value as! Int) }
-        else if T.self == Date.self { writeString(RFC3339.string(from: value as! Date)) }
-        else if T.self == UUID.self { writeString((value as! UUID).uuidString) }
+        else if T.self == Date.self { writeDate(value as! Date) }
+        else if T.self == UUID.self { writeUUID(value as! UUID) }
         else if T.self == Bool.self { out.append(contentsOf: (value as! Bool) ? Self.trueBytes : Self.falseBytes) }
         else if T.self == Double.self { try writeFloat(value as! Double) }
         else if T.self == URL.self { writeString((value as! URL).absoluteString) }
@@ -97,7 +97,22 @@ final class JSONByteWriter: Encoder {
     }
 
     func writeInteger<I: BinaryInteger>(_ value: I) {
-        out.append(contentsOf: String(value).utf8)
+        if let small = Int64(exactly: value) {
+            // digits written backwards into a fixed buffer: no string made for the commonest values
+            var magnitude = small.magnitude
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var index = 20
+                repeat {
+                    index -= 1
+                    digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if small < 0 { out.append(UInt8(ascii: "-")) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index..<20]))
+            }
+        } else {
+            out.append(contentsOf: String(value).utf8)
+        }
     }
 
     func writeFloat(_ value: Double) throws {
@@ -107,14 +122,42 @@ final class JSONByteWriter: Encoder {
         out.append(contentsOf: text.utf8)
     }
 
-    func writeString(_ string: String) {
+    /// A date as `JSON.encoder` writes it: an RFC 3339 string.
+    func writeDate(_ date: Date) {
         out.append(UInt8(ascii: "\""))
-        if string.utf8.withContiguousStorageIfAvailable({ escape($0) }) == nil { escape(Array(string.utf8)) }
+        RFC3339.append(date, to: &out)
         out.append(UInt8(ascii: "\""))
     }
 
-    private func escape<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        for byte in bytes {
+    /// A UUID as its `uuidString` (upper-case hex, dashed 8-4-4-4-12), without making the string.
+    func writeUUID(_ uuid: UUID) {
+        out.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: uuid.uuid) { bytes in
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+                out.append(Self.upperHexDigits[Int(byte >> 4)])
+                out.append(Self.upperHexDigits[Int(byte & 0x0F)])
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    func writeString(_ string: String) {
+        var string = string
+        out.append(UInt8(ascii: "\""))
+        string.withUTF8 { escape($0) }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `bytes` escaped as JSONEncoder escapes them: runs that need no escaping (nearly
+    /// every string) are copied whole.
+    private func escape(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var run = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "/") else { continue }
+            if run < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index])) }
+            run = index + 1
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
@@ -124,13 +167,13 @@ final class JSONByteWriter: Encoder {
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x00..<0x20:
+            default:
                 out.append(contentsOf: Array("\\u00".utf8))
                 out.append(Self.hexDigits[Int(byte >> 4)])
                 out.append(Self.hexDigits[Int(byte & 0x0F)])
-            default: out.append(byte)
             }
         }
+        if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
     }
 
     static let trueBytes = Array("true".utf8)
@@ -138,6 +181,7 @@ final class JSONByteWriter: Encoder {
     static let nullBytes = Array("null".utf8)
     static let emptyObject = Array("{}".utf8)
     static let hexDigits = Array("0123456789abcdef".utf8)
+    static let upperHexDigits = Array("0123456789ABCDEF".utf8)
 
     // MARK: Containers
 

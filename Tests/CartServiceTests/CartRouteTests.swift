@@ -145,9 +145,29 @@ struct CartRouteTests {
                 _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: item.variant, quantity: 1), token: user)
             }
             let before = harness.quotes.calls
-            let cart = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            let read = try await http.cart(.get, "/api/v1/cart", token: user)
+            let cart = try read.decode(CartDTO.self)
             #expect(cart.lines.count == 10 && cart.subtotal.amount == (100..<110).reduce(0, +))
             #expect(harness.quotes.calls - before == 1)
+            // in the order they were added, with the version of the lines shown as the ETag
+            #expect(cart.lines.map(\.productName) == (0..<10).map { "Item \($0)" })
+            #expect(read.headers[.eTag] == "\"\(cart.version)\"" && cart.version == 11)
+        }
+    }
+
+    @Test("a signed-in read finds no cart (one is made), then an empty one, then one with lines")
+    func signedInReads() async throws {
+        try await CartHarness.with { harness, http in
+            let seller = try await harness.openShop()
+            let mug = try await harness.product("Stoneware Mug", price: 1999, stock: 4, seller: (seller.token, seller.category))
+            let user = try await harness.issuer.token()
+            let first = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            let again = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            #expect(first.lines.isEmpty && again.lines.isEmpty && first.id == again.id && again.version == 1 && again.total.amount == 0)
+            _ = try await http.cart(.post, "/api/v1/cart/items", AddCartItemRequest(variantId: mug.variant, quantity: 2), token: user)
+            let filled = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
+            #expect(filled.id == first.id && filled.version == 2 && filled.lines.map(\.quantity) == [2] && filled.subtotal.amount == 2 * 1999)
+            #expect(try await harness.cartDB.column("SELECT count(*)::int FROM carts WHERE user_id IS NOT NULL", as: Int.self) == [1])
         }
     }
 

@@ -111,6 +111,37 @@ struct StreamingJSONEncoderTests {
         #expect(ours == theirs)
     }
 
+    /// The values written without `JSONEncoder`'s help (strings, integers, dates, UUIDs) at their
+    /// edges: escapes first, last and side by side, integer extremes, dates before 1970 and after 9999.
+    @Test func primitivesAreJSONEncodersByteForByte() throws {
+        struct Edges: Codable {
+            var strings: [String]
+            var ints: [Int]
+            var int64s: [Int64]
+            var uint64s: [UInt64]
+            var int8s: [Int8]
+            var dates: [Date]
+            var ids: [UUID]
+        }
+        let edges = Edges(
+            strings: ["", "\"", "/", "a\"", "\"a", "\\\\", "\u{0}\u{1F}\u{7F}", "plain ascii text", "\u{E9}\u{1F600}\u{200B}\n",
+                      "</script>", String(repeating: "x", count: 300) + "\t"],
+            ints: [0, 1, -1, 9, 10, -10, 99, 100, 1_000_000, .max, .min],
+            int64s: [.max, .min, 42], uint64s: [0, .max, UInt64(Int64.max) + 1], int8s: [.min, .max, 0],
+            dates: [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -1.5), Date(timeIntervalSince1970: -62_135_596_800),
+                    Date(timeIntervalSince1970: 253_402_300_799.999), Date(timeIntervalSince1970: 253_402_300_800), Self.date, Date()],
+            ids: (0..<50).map { _ in UUID() } + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))])
+        // byte for byte with sorted keys (JSONEncoder's unsorted order is its dictionary's)
+        let ours = String(decoding: try StreamingJSONEncoder(sortedKeys: true).encode(edges), as: UTF8.self)
+        #expect(ours == String(decoding: try JSON.canonicalEncoder.encode(edges), as: UTF8.self))
+        #expect(try parsed(StreamingJSONEncoder().encode(edges)) == parsed(JSON.encoder.encode(edges)))
+        // and the dates are UTC, milliseconds cut (not rounded), years as they are
+        #expect(edges.dates.dropLast(2).map(RFC3339.string(from:)) == [
+            "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:58.500Z", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+            "10000-01-01T00:00:00.000Z",
+        ])
+    }
+
     @Test func sortedKeysAreSortedAtEveryLevelAndStable() throws {
         let bytes = try StreamingJSONEncoder(sortedKeys: true).encode(Custom())
         let text = String(decoding: bytes, as: UTF8.self)

@@ -89,7 +89,7 @@ struct CartController: Sendable {
 
     func addRoutes(to router: EndpointRouter) {
         router.on(CartEndpoints.get) { request, context in
-            let cart = try await resolve(request, context)
+            let cart = try await resolve(request, context, reading: true)
             return try await respond(cart, context)
         }
         router.on(CartEndpoints.addItem) { request, context in
@@ -163,13 +163,19 @@ struct CartController: Sendable {
         var id: UUID
         /// A guest cart made by this request: its token goes back in `X-Cart-Token`.
         var newToken: String?
+        /// The cart as read while finding it (a read only: a write reads it again after changing it).
+        var loaded: StoredCart? = nil
     }
 
     /// The signed-in caller's cart (merging the guest cart of `X-Cart-Token` into it first), the
-    /// guest cart of `X-Cart-Token`, or a new guest cart.
-    func resolve(_ request: Request, _ context: PlexusContext) async throws -> ResolvedCart {
+    /// guest cart of `X-Cart-Token`, or a new guest cart. `reading`: the request only reads, so the
+    /// signed-in caller's cart is read whole at once (one statement for the commonest request).
+    func resolve(_ request: Request, _ context: PlexusContext, reading: Bool = false) async throws -> ResolvedCart {
         let tokenHash = request.headers[Self.tokenHeader].flatMap(Self.tokenHash)
         if let user = context.principal?.userID {
+            if reading, tokenHash == nil, let stored = try await carts.load(userID: user, logger: context.logger) {
+                return ResolvedCart(id: stored.id, newToken: nil, loaded: stored)
+            }
             let cartID = try await carts.userCart(user, logger: context.logger)
             if let tokenHash { _ = try await merge(guestTokenHash: tokenHash, into: cartID, user: user, context) }
             return ResolvedCart(id: cartID, newToken: nil)
@@ -255,7 +261,8 @@ struct CartController: Sendable {
 
     /// The cart priced now, with its version as the ETag and a new guest token when one was made.
     func respond(_ cart: ResolvedCart, _ context: PlexusContext, known: Known? = nil) async throws -> Response {
-        guard let stored = try await carts.load(cart.id, logger: context.logger) else {
+        let read = if let loaded = cart.loaded { loaded } else { try await carts.load(cart.id, logger: context.logger) }
+        guard let stored = read else {
             throw ProblemError.notFound("The cart no longer exists.", code: "cart_not_found")
         }
         let variants = stored.lines.map(\.variantID)

@@ -57,22 +57,16 @@ struct CartRepository: Sendable {
         try await client.withConnection { connection in try await Self.load(cartID, on: connection, logger: logger) }
     }
 
+    /// The user's cart with its lines, or `nil` when they have none yet: a signed-in read in one
+    /// prepared statement.
+    func load(userID: UUID, logger: Logger) async throws -> StoredCart? {
+        StoredCart(try await client.execute(CartOfUser(parameter: userID), logger: logger).rows)
+    }
+
     static func load(_ cartID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> StoredCart? {
-        var cart: StoredCart?
-        let carts = try await connection.query("SELECT version, promotion_code, created_at, updated_at FROM carts WHERE id = \(cartID)", logger: logger)
-        for try await (version, code, created, updated) in carts.decode((Int, String?, Date, Date).self) {
-            cart = StoredCart(id: cartID, version: version, promotionCode: code, createdAt: created, updatedAt: updated, lines: [])
-        }
-        guard var found = cart else { return nil }
-        let lines = try await connection.query("""
-            SELECT id, variant_id, product_id, product_name, sku, quantity, added_price, currency FROM cart_lines
-            WHERE cart_id = \(cartID) ORDER BY created_at, id
-            """, logger: logger)
-        for try await (id, variant, product, name, sku, quantity, price, currency) in lines.decode((UUID, UUID, UUID, String, String, Int, Int, String).self) {
-            found.lines.append(StoredLine(id: id, variantID: variant, productID: product, productName: name, sku: sku, quantity: quantity,
-                                          addedPrice: Money(amount: price, currency: currency)))
-        }
-        return found
+        var rows: [CartRow] = []
+        for try await row in try await connection.execute(CartByID(parameter: cartID), logger: logger) { rows.append(row) }
+        return StoredCart(rows)
     }
 
     /// The variant of a line of the cart, or `nil` (→ 404).
