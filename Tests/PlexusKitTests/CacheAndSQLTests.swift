@@ -85,6 +85,8 @@ struct CacheAndSQLTests {
         (#"{"lines":[],"price":{"amount":1,"currency":"USD","total":3}}"#, "price.total"),
         (#"{"lines":[{"id":1.5}]}"#, "lines[0].id"),
         (#"{"lines":[],"price":{"amount":1,"currency":"US\u0000D"}}"#, "price.currency"),
+        (#"{"lines":[],"price":{"amount":1,"currency":"USD\u0000"}}"#, "price.currency"),
+        (#"{"lines":[{"id":1,"money":{"amount":1,"currency":"USD"},"\u0000":1}]}"#, "lines[0].\u{0}"),
     ])
     func strictBodies(json: String, field: String) {
         do {
@@ -102,6 +104,9 @@ struct CacheAndSQLTests {
     func nestedValid() throws {
         let body = try JSONBodyDecoder.decode(Line.self, from: Data(#"{"lines":[{"id":1,"money":{"amount":2,"currency":"USD"}}],"price":{"amount":3,"currency":"USD"}}"#.utf8))
         #expect(body.lines.count == 1 && body.price?.amount == 3)
+        // the text "\u0000" (an escaped backslash before it) is no NUL character
+        let text = try JSONBodyDecoder.decode(Line.self, from: Data(#"{"lines":[],"price":{"amount":3,"currency":"\\u0000"}}"#.utf8))
+        #expect(text.price?.currency == #"\u0000"#)
     }
 }
 
