@@ -2,6 +2,7 @@ import CartAPI
 import CartService
 import CatalogAPI
 import Foundation
+import Logging
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -168,6 +169,9 @@ struct CartRouteTests {
             let filled = try await http.cart(.get, "/api/v1/cart", token: user).decode(CartDTO.self)
             #expect(filled.id == first.id && filled.version == 2 && filled.lines.map(\.quantity) == [2] && filled.subtotal.amount == 2 * 1999)
             #expect(try await harness.cartDB.column("SELECT count(*)::int FROM carts WHERE user_id IS NOT NULL", as: Int.self) == [1])
+            // the catalogue quotes a variant named twice once, and an unknown one not at all
+            let quoted = try await harness.quotes.quote([mug.variant, UUID(), mug.variant], logger: Logger(label: "test"))
+            #expect(quoted.map(\.variantId) == [mug.variant] && quoted.first?.unitPrice.amount == 1999 && quoted.first?.available == 4)
         }
     }
 
