@@ -38,6 +38,14 @@ struct MediaProcessor: Sendable {
         }
     }
 
+    /// A rendition's bytes with its metadata removed: `vips … [strip]` (libvips 8.14) still writes a
+    /// small EXIF block (resolution, orientation) into WebP, and stored files carry none.
+    static func withoutMetadata(_ file: URL) throws -> [UInt8] {
+        let bytes = [UInt8](try Data(contentsOf: file))
+        guard let probe = ImageProbe.read(bytes) else { return bytes }
+        return MetadataStripper.strip(bytes, probe: probe) ?? bytes
+    }
+
     func render(_ record: MediaRecord, logger: Logger) async throws {
         guard let original = try await store.get(record.originalKey, range: nil, logger: logger) else {
             throw Thumbnailer.Failure(description: "the stored original \(record.originalKey) is missing")
@@ -53,7 +61,7 @@ struct MediaProcessor: Sendable {
         do {
             var upright: (key: String, size: Int)?
             if let file = rendered.upright {
-                let bytes = try Data(contentsOf: file)
+                let bytes = try Self.withoutMetadata(file)
                 let key = BlobKey.make(suffix: "." + record.format.fileExtension)
                 try await store.put(key, ByteBuffer(bytes: bytes), contentType: record.format.contentType, logger: logger)
                 stored.append(key)
@@ -62,7 +70,7 @@ struct MediaProcessor: Sendable {
             var thumbnails: [String] = []
             for (file, size) in zip(rendered.thumbnails, Thumbnailer.sizes) {
                 let key = BlobKey.make(suffix: "-\(size.0).webp")
-                try await store.put(key, ByteBuffer(bytes: try Data(contentsOf: file)), contentType: "image/webp", logger: logger)
+                try await store.put(key, ByteBuffer(bytes: try Self.withoutMetadata(file)), contentType: "image/webp", logger: logger)
                 stored.append(key)
                 thumbnails.append(key)
             }
