@@ -49,6 +49,13 @@ struct MediaRouteTests {
                 // and no metadata at all (vips writes a small EXIF block of its own into WebP)
                 #expect(!Samples.contains(Array(thumbnail.body.readableBytesView), "EXIF") && !Samples.contains(Array(thumbnail.body.readableBytesView), "Exif"))
             }
+            // HEAD says what GET would, without the bytes
+            var head = HTTPClientRequest(url: media.base + "/media/" + (thumbnails[0].split(separator: "/").last.map(String.init) ?? ""))
+            head.method = .HEAD
+            let headed = try await media.send(head)
+            let got = try await media.get(thumbnails[0])
+            #expect(headed.status == 200 && headed.body.readableBytes == 0)
+            #expect(headed.headers.first(name: "Content-Length") == String(got.body.readableBytes) && headed.headers.first(name: "ETag") == got.headers.first(name: "ETag"))
             let upright = try await media.get(ready.url)
             #expect(try await Samples.header(of: Array(upright.body.readableBytesView), ext: "jpg").contains("20x40"))
             #expect(!Samples.contains(Array(upright.body.readableBytesView), "Exif"))

@@ -8,7 +8,8 @@ public enum ServiceRuntime {
     /// verification. ``ServiceEnvironment/makeRouter(migrations:verifier:)`` adds the operational routes.
     public static func makeRouter(verifier: (any AccessTokenVerifier)?) -> Router<PlexusContext> {
         _ = Observability.registry
-        let router = Router(context: PlexusContext.self)
+        // HEAD answers as GET does, without the body (a CDN or a browser checking a file or a cache)
+        let router = Router(context: PlexusContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: PersonalResponseMiddleware())
