@@ -38,6 +38,34 @@ import Testing
         }
     }
 
+    @Test func backgroundPollsOfADownUpstreamLeaveItsBreakerClosed() async throws {
+        // setup: a down upstream, a breaker opening after 3 failures
+        let port = try EmbeddedPostgres.freePort()
+        let client = ServiceClient(http: .plexus, breakers: CircuitBreakers(template: CircuitBreaker(failureThreshold: 3, openDuration: .seconds(30))), maxRetries: 2)
+        let started = ContinuousClock.now
+        // act: five polls fail (each sent once: no retry pauses)
+        for _ in 0..<5 {
+            await #expect(throws: ProblemError.self) {
+                try await client.send(upstream: "identity", method: .GET, url: "http://127.0.0.1:\(port)/feed", deadline: .seconds(2), background: true, logger: testLogger())
+            }
+        }
+        // expect: requests' calls still go out (the breaker has no failures), and one failing request call counts
+        #expect(client.breakers.state(of: "identity") == .closed(failures: 0))
+        #expect(ContinuousClock.now - started < .milliseconds(1_000), "a background call is not retried")
+        await #expect(throws: ProblemError.self) {
+            try await client.send(upstream: "identity", method: .GET, url: "http://127.0.0.1:\(port)/jwks", deadline: .seconds(2), logger: testLogger())
+        }
+        // a request's call: three attempts, three failures, the breaker opens
+        #expect(client.breakers.acquire("identity").allowed == false)
+        // and while it is open, a poll is still sent (it is what finds the upstream back)
+        let router = Router(context: PlexusContext.self)
+        router.get("/feed") { _, _ in try Response.json(["ok": true]) }
+        try await withLiveServer(router) { live in
+            let polled = try await client.send(upstream: "identity", method: .GET, url: "http://127.0.0.1:\(live)/feed", background: true, logger: testLogger())
+            #expect(polled.status == .ok)
+        }
+    }
+
     @Test func aDownUpstreamOpensItsBreakerAndFailsFast() async throws {
         let port = try EmbeddedPostgres.freePort()
         let client = ServiceClient(http: .plexus, breakers: CircuitBreakers(template: CircuitBreaker(failureThreshold: 3, openDuration: .seconds(30))), maxRetries: 0)

@@ -38,18 +38,25 @@ public final class ServiceClient: Sendable {
     }
 
     /// Sends a request and collects the body (up to `maxBody` bytes).
+    ///
+    /// `background`: a periodic call no request waits for (a feed polled every few seconds). It is
+    /// sent once (the next period is its retry) and neither asks nor feeds the upstream's breaker:
+    /// polls failing while an upstream starts must not open the breaker that requests' calls to it
+    /// (token checks among them) go through, and an open breaker must not stop the poll that would
+    /// find the upstream back.
     public func send(
         upstream: String, method: HTTPMethod, url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
-        idempotent: Bool? = nil, deadline: Duration = .seconds(5), requestID: String? = nil, maxBody: Int = 4 << 20, logger: Logger
+        idempotent: Bool? = nil, deadline: Duration = .seconds(5), requestID: String? = nil, maxBody: Int = 4 << 20,
+        background: Bool = false, logger: Logger
     ) async throws -> Response {
         let safe = idempotent ?? (method == .GET || method == .HEAD || headers.contains(name: "Idempotency-Key"))
-        let attempts = safe ? maxRetries + 1 : 1
+        let attempts = safe && !background ? maxRetries + 1 : 1
         let start = ContinuousClock.now
         var lastError: any Error = ProblemError.unavailable("\(upstream) is unavailable.")
         for attempt in 1...attempts {
             let remaining = deadline - (ContinuousClock.now - start)
             guard remaining > .milliseconds(50) else { break }
-            let (allowed, retryAfter) = breakers.acquire(upstream)
+            let (allowed, retryAfter) = background ? (true, 0) : breakers.acquire(upstream)
             guard allowed else {
                 throw ProblemError.unavailable("\(upstream) is temporarily unavailable.", code: "upstream_unavailable", retryAfter: retryAfter)
             }
@@ -64,14 +71,14 @@ public final class ServiceClient: Sendable {
                 let response = try await http.execute(request, timeout: .nanoseconds(Int64(remaining.seconds * 1e9)), logger: logger)
                 let bytes = try await response.body.collect(upTo: maxBody)
                 let retryable = [502, 503, 504].contains(Int(response.status.code))
-                breakers.record(upstream, success: !retryable)
+                if !background { breakers.record(upstream, success: !retryable) }
                 if retryable, attempt < attempts {
                     try await Task.sleep(for: .milliseconds(50 * attempt))
                     continue
                 }
                 return Response(status: response.status, headers: response.headers, body: bytes)
             } catch {
-                breakers.record(upstream, success: false)
+                if !background { breakers.record(upstream, success: false) }
                 lastError = error
                 logger.debug("upstream call failed", metadata: ["upstream": .string(upstream), "attempt": "\(attempt)", "error": .string(String(describing: error))])
                 if attempt < attempts { try await Task.sleep(for: .milliseconds(50 * attempt)) }

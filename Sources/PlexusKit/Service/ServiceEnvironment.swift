@@ -97,13 +97,16 @@ public struct ServiceConnection: EndpointTransport {
     public let http: ServiceClient
     /// The caller's tokens (nil: only public routes can be called).
     public let tokens: ServiceTokens?
+    /// Calls made by a periodic poll, not by a request (``ServiceClient/send(upstream:method:url:headers:body:idempotent:deadline:requestID:maxBody:background:logger:)``).
+    public let background: Bool
 
     /// Creates a connection.
-    public init(callee: ServiceName, baseURL: String, http: ServiceClient, tokens: ServiceTokens?) {
+    public init(callee: ServiceName, baseURL: String, http: ServiceClient, tokens: ServiceTokens?, background: Bool = false) {
         self.callee = callee
         self.baseURL = baseURL
         self.http = http
         self.tokens = tokens
+        self.background = background
     }
 
     /// An `Authorization` value for an internal route of the callee.
@@ -121,7 +124,7 @@ public struct ServiceConnection: EndpointTransport {
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let response = try await http.send(upstream: callee.rawValue, method: NIOHTTP1.HTTPMethod(rawValue: method.rawValue),
                                            url: baseURL + path + (query.map { "?" + $0 } ?? ""), headers: headers,
-                                           body: body.map { ByteBuffer(bytes: $0) }, deadline: deadline, logger: logger)
+                                           body: body.map { ByteBuffer(bytes: $0) }, deadline: deadline, background: background, logger: logger)
         return (Int(response.status.code), Data(buffer: response.body))
     }
 }

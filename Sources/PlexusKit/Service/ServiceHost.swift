@@ -29,7 +29,7 @@ public enum ServiceHost {
         var checked: any AccessTokenVerifier = base
         if S.name != .identity, let tokens {
             let list = RevocationList()
-            feed = RevocationFeed(list: list, identity: ServiceConnection(callee: .identity, baseURL: identity, http: http, tokens: tokens),
+            feed = RevocationFeed(list: list, identity: ServiceConnection(callee: .identity, baseURL: identity, http: http, tokens: tokens, background: true),
                                   interval: common.revocationPollInterval, logger: logger)
             checked = RevokingVerifier(base: base, revocations: list)
         }
