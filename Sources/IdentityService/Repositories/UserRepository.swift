@@ -33,12 +33,16 @@ struct UserRepository: Sendable {
 
     static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [UserRecord] {
         var users: [UserRecord] = []
-        for try await (id, email, name, hash, roles, verified, disabled, version, created, updated) in rows.decode(
-            (UUID, String, String, String, [String], Bool, Bool, Int, Date, Date).self) {
-            users.append(UserRecord(id: id, email: email, name: name, passwordHash: hash, roles: roles, emailVerified: verified,
-                                    disabled: disabled, tokenVersion: version, createdAt: created, updatedAt: updated))
-        }
+        for try await row in rows { users.append(try record(row)) }
         return users
+    }
+
+    /// A row of ``columns``.
+    static func record(_ row: PostgresRow) throws -> UserRecord {
+        let (id, email, name, hash, roles, verified, disabled, version, created, updated) =
+            try row.decode((UUID, String, String, String, [String], Bool, Bool, Int, Date, Date).self)
+        return UserRecord(id: id, email: email, name: name, passwordHash: hash, roles: roles, emailVerified: verified,
+                          disabled: disabled, tokenVersion: version, createdAt: created, updatedAt: updated)
     }
 
     /// Inserts a user; `nil` when the e-mail is taken (the unique index decides, so concurrent
@@ -53,8 +57,10 @@ struct UserRepository: Sendable {
         return try await Self.decode(rows).first
     }
 
+    /// The user of `id`: a prepared statement, since every signed-in request to identity reads it
+    /// (`users/me` is this one statement).
     func find(id: UUID, logger: Logger) async throws -> UserRecord? {
-        try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger)).first
+        try await client.execute(UserByID(id: id), logger: logger).rows.first
     }
 
     /// An e-mail address as stored and looked up: trimmed, NFKC-normalised and case-folded, so
@@ -109,5 +115,21 @@ struct UserRepository: Sendable {
               AND (\(page.after)::uuid IS NULL OR id > \(page.after))
             ORDER BY id LIMIT \(page.limit + 1)
             """, logger: logger))
+    }
+}
+
+/// A user by id, parsed and planned once per connection.
+struct UserByID: PostgresPreparedStatement {
+    static let sql = "SELECT \(UserRepository.columns) FROM users WHERE id = $1"
+    var id: UUID
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> UserRecord {
+        try UserRepository.record(row)
     }
 }
