@@ -17,9 +17,7 @@ struct CartRow: Sendable {
 
 /// A cart with its lines, one row per line in the order they were added (one row with no line for
 /// an empty cart), found by the column `matching` compares with `$1`.
-protocol CartStatement: PostgresPreparedStatement where Row == CartRow {
-    var parameter: UUID { get }
-}
+protocol CartStatement: OneParameterStatement where Row == CartRow, Parameter == UUID {}
 
 extension CartStatement {
     /// `LATERAL … OFFSET 0` keeps the lines read by their cart's key, whatever a plan cached while
@@ -34,12 +32,6 @@ extension CartStatement {
         WHERE c.\(column) = $1
         ORDER BY l.created_at, l.id
         """
-    }
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(parameter)
-        return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> CartRow {

@@ -7,20 +7,6 @@ import PostgresNIO
 // instead of on every request. Measured with pgbench on the demo catalogue (2 cores, 16 clients), the
 // detail's two reads went from 5 738 to 20 905 per second when prepared; planning was most of the cost.
 
-/// A prepared statement with one parameter, `$1`.
-protocol OneParameterStatement: PostgresPreparedStatement {
-    associatedtype Parameter: PostgresDynamicTypeEncodable
-    var parameter: Parameter { get }
-}
-
-extension OneParameterStatement {
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(parameter)
-        return bindings
-    }
-}
-
 /// A product (with its images) by id, and the stamp of its rows now (``ProductDocument``).
 struct ProductByID: OneParameterStatement {
     static let sql = "SELECT \(ProductRecord.columns), \(ProductDocument.rowsStamp) AS document_stamp FROM products p WHERE p.id = $1"

@@ -60,7 +60,7 @@ struct UserRepository: Sendable {
     /// The user of `id`: a prepared statement, since every signed-in request to identity reads it
     /// (`users/me` is this one statement).
     func find(id: UUID, logger: Logger) async throws -> UserRecord? {
-        try await client.execute(UserByID(id: id), logger: logger).rows.first
+        try await client.execute(UserByID(parameter: id), logger: logger).rows.first
     }
 
     /// An e-mail address as stored and looked up: trimmed, NFKC-normalised and case-folded, so
@@ -119,15 +119,9 @@ struct UserRepository: Sendable {
 }
 
 /// A user by id, parsed and planned once per connection.
-struct UserByID: PostgresPreparedStatement {
+struct UserByID: OneParameterStatement {
     static let sql = "SELECT \(UserRepository.columns) FROM users WHERE id = $1"
-    var id: UUID
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(id)
-        return bindings
-    }
+    var parameter: UUID
 
     func decodeRow(_ row: PostgresRow) throws -> UserRecord {
         try UserRepository.record(row)

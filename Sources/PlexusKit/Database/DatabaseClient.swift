@@ -279,3 +279,18 @@ final class ConnectionWatch: @unchecked Sendable {
         }
     }
 }
+
+/// A prepared statement with one parameter, `$1` (most reads by a key): parsed and planned once
+/// per connection instead of on every request. Run it with ``DatabaseClient/execute(_:logger:file:line:)``.
+public protocol OneParameterStatement: PostgresPreparedStatement {
+    associatedtype Parameter: PostgresDynamicTypeEncodable
+    var parameter: Parameter { get }
+}
+
+extension OneParameterStatement {
+    public func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(parameter)
+        return bindings
+    }
+}
