@@ -65,6 +65,8 @@ final class JSONByteWriter: Encoder {
     var stack: [Open] = []
     /// How many values are being encoded inside one another.
     var depth = 0
+    /// Where the value being encoded began: a single-value container writes only there, and once.
+    var valueStart = 0
 
     init(sortedKeys: Bool) {
         self.sortedKeys = sortedKeys
@@ -87,10 +89,12 @@ final class JSONByteWriter: Encoder {
         else {
             let mark = stack.count
             let before = out.count
+            let outerStart = valueStart
+            valueStart = before
             depth += 1
+            defer { depth -= 1; valueStart = outerStart }
             try value.encode(to: self)
             close(downTo: mark)
-            depth -= 1
             // JSONEncoder writes a value that encoded nothing as an empty object
             if out.count == before { out.append(contentsOf: Self.emptyObject) }
         }
@@ -115,7 +119,9 @@ final class JSONByteWriter: Encoder {
         }
     }
 
-    func writeFloat(_ value: Double) throws {
+    /// A number as its own type describes it (a `Float` 0.1 is `0.1`, as `JSONEncoder` writes it, not
+    /// the `Double` it widens to), without a trailing `.0`.
+    func writeFloat<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F) throws {
         guard value.isFinite else { throw StreamingJSONEncoder.Unsupported(reason: "non-finite number") }
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
@@ -327,7 +333,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Bool, forKey key: Key) throws { try start(key); writer.primitive(value ? JSONByteWriter.trueBytes : JSONByteWriter.falseBytes) }
     mutating func encode(_ value: String, forKey key: Key) throws { try start(key); writer.writeString(value) }
     mutating func encode(_ value: Double, forKey key: Key) throws { try start(key); try writer.writeFloat(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try start(key); try writer.writeFloat(Double(value)) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try start(key); try writer.writeFloat(value) }
     mutating func encode(_ value: Int, forKey key: Key) throws { try start(key); writer.writeInteger(value) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { try start(key); writer.writeInteger(value) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { try start(key); writer.writeInteger(value) }
@@ -382,7 +388,7 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encode(_ value: Bool) throws { try start(); writer.primitive(value ? JSONByteWriter.trueBytes : JSONByteWriter.falseBytes) }
     mutating func encode(_ value: String) throws { try start(); writer.writeString(value) }
     mutating func encode(_ value: Double) throws { try start(); try writer.writeFloat(value) }
-    mutating func encode(_ value: Float) throws { try start(); try writer.writeFloat(Double(value)) }
+    mutating func encode(_ value: Float) throws { try start(); try writer.writeFloat(value) }
     mutating func encode(_ value: Int) throws { try start(); writer.writeInteger(value) }
     mutating func encode(_ value: Int8) throws { try start(); writer.writeInteger(value) }
     mutating func encode(_ value: Int16) throws { try start(); writer.writeInteger(value) }
@@ -425,34 +431,44 @@ extension JSONByteWriter {
     }
 }
 
-/// A single value: written where the value stands.
+/// A single value: written where the value stands. A second value, or one beside a keyed or
+/// unkeyed container of the same value, would make invalid JSON (`JSONEncoder` stops the process
+/// there): it throws an `EncodingError` instead.
 struct SingleValueWriter: SingleValueEncodingContainer {
     let writer: JSONByteWriter
     var codingPath: [any CodingKey] { [] }
 
-    mutating func encodeNil() throws { writer.out.append(contentsOf: JSONByteWriter.nullBytes) }
+    private func claim() throws {
+        guard writer.out.count == writer.valueStart, writer.stack.last?.depth != writer.depth else {
+            throw EncodingError.invalidValue((), .init(codingPath: [], debugDescription:
+                "A single-value container encoded a second value, or a value beside another container of the same value."))
+        }
+    }
+
+    mutating func encodeNil() throws { try claim(); writer.out.append(contentsOf: JSONByteWriter.nullBytes) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
+        try claim()
         // A value that encodes itself through a single-value container stands where that value stands.
         writer.depth -= 1
         defer { writer.depth += 1 }
         try writer.write(value)
     }
 
-    mutating func encode(_ value: Bool) throws { writer.primitive(value ? JSONByteWriter.trueBytes : JSONByteWriter.falseBytes) }
-    mutating func encode(_ value: String) throws { writer.writeString(value) }
-    mutating func encode(_ value: Double) throws { try writer.writeFloat(value) }
-    mutating func encode(_ value: Float) throws { try writer.writeFloat(Double(value)) }
-    mutating func encode(_ value: Int) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: Int8) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: Int16) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: Int32) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: Int64) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: UInt) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: UInt8) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: UInt16) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: UInt32) throws { writer.writeInteger(value) }
-    mutating func encode(_ value: UInt64) throws { writer.writeInteger(value) }
+    mutating func encode(_ value: Bool) throws { try claim(); writer.primitive(value ? JSONByteWriter.trueBytes : JSONByteWriter.falseBytes) }
+    mutating func encode(_ value: String) throws { try claim(); writer.writeString(value) }
+    mutating func encode(_ value: Double) throws { try claim(); try writer.writeFloat(value) }
+    mutating func encode(_ value: Float) throws { try claim(); try writer.writeFloat(value) }
+    mutating func encode(_ value: Int) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int8) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int16) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int32) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: Int64) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt8) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt16) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt32) throws { try claim(); writer.writeInteger(value) }
+    mutating func encode(_ value: UInt64) throws { try claim(); writer.writeInteger(value) }
 }
 
 /// What `superEncoder()` returns: every use throws, so the value goes to `JSONEncoder`.

@@ -120,6 +120,7 @@ struct StreamingJSONEncoderTests {
             var int64s: [Int64]
             var uint64s: [UInt64]
             var int8s: [Int8]
+            var floats: [Float]
             var dates: [Date]
             var ids: [UUID]
         }
@@ -128,6 +129,7 @@ struct StreamingJSONEncoderTests {
                       "</script>", String(repeating: "x", count: 300) + "\t"],
             ints: [0, 1, -1, 9, 10, -10, 99, 100, 1_000_000, .max, .min],
             int64s: [.max, .min, 42], uint64s: [0, .max, UInt64(Int64.max) + 1], int8s: [.min, .max, 0],
+            floats: [0.1, 1.5, 100, 1e-7, 3.4028235e38, -2.25],
             dates: [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -1.5), Date(timeIntervalSince1970: -62_135_596_800),
                     Date(timeIntervalSince1970: 253_402_300_799.999), Date(timeIntervalSince1970: 253_402_300_800), Self.date, Date()],
             ids: (0..<50).map { _ in UUID() } + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))])
@@ -140,6 +142,30 @@ struct StreamingJSONEncoderTests {
             "1970-01-01T00:00:00.000Z", "1969-12-31T23:59:58.500Z", "0001-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
             "10000-01-01T00:00:00.000Z",
         ])
+    }
+
+    /// What `JSONEncoder` stops the process for (a single-value container used twice, or beside a
+    /// keyed container of the same value) is an `EncodingError` here, never invalid JSON.
+    @Test func aMisusedSingleValueContainerThrows() throws {
+        struct Twice: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(1)
+                try container.encode(2)
+            }
+        }
+        struct Beside: Encodable {
+            enum Keys: CodingKey { case a }
+            func encode(to encoder: any Encoder) throws {
+                var keyed = encoder.container(keyedBy: Keys.self)
+                try keyed.encode(1, forKey: .a)
+                var single = encoder.singleValueContainer()
+                try single.encode("x")
+            }
+        }
+        #expect(throws: EncodingError.self) { try JSON.bytes(Twice()) }
+        #expect(throws: EncodingError.self) { try JSON.bytes(["list": [Twice()]]) }
+        #expect(throws: EncodingError.self) { try JSON.bytes(Beside()) }
     }
 
     @Test func sortedKeysAreSortedAtEveryLevelAndStable() throws {
