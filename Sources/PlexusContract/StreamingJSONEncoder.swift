@@ -9,7 +9,11 @@ import Foundation
 /// This writes each value once, into one byte array. Containers are closed when their parent goes
 /// on (every synthesized `Codable` conformance uses them in that order); anything this encoder does
 /// not handle throws ``Unsupported``, and ``JSON/bytes(_:sortedKeys:)`` then falls back to
-/// `JSONEncoder`, so a value is never encoded wrongly, only more slowly.
+/// `JSONEncoder`, so such a value is encoded more slowly, not wrongly. A single-value container used
+/// twice, or beside another container of its value, throws an `EncodingError` (`JSONEncoder` stops
+/// the process there). Not checked, as no conformance here does it: a key encoded twice in one object
+/// (`JSONEncoder` keeps the last, this writes both), and a container asked for after a single value
+/// was written.
 public struct StreamingJSONEncoder: Sendable {
     /// Object keys in byte order (equal values always give equal bytes).
     public var sortedKeys: Bool
