@@ -73,6 +73,30 @@ import Testing
         }
     }
 
+    @Test func failedDeliveriesLeaveTheRequestsBreakerToTheSubscriberClosed() async throws {
+        let logger = testLogger()
+        let url = try await TestPostgres.shared.makeDatabase([])
+        try await url.makeClient(logger: logger).withRunning { publisherDB in
+            // setup: a subscriber that is not listening, a breaker opening after 3 failures
+            let outbox = Self.outbox(to: try EmbeddedPostgres.freePort())
+            let client = ServiceClient(http: .plexus, breakers: CircuitBreakers(template: CircuitBreaker(failureThreshold: 3, openDuration: .seconds(30))),
+                                       maxRetries: 0)
+            let delivery = outbox.deliveryJob(client: publisherDB, http: client, tokens: ServiceTokens(keys: TestServiceKeys.keys(for: .catalog)))
+            try await publisherDB.withTransaction(logger: logger) { connection in
+                try await outbox.publish(Self.greeting, Greeting(text: "later"), on: connection, logger: logger)
+            }
+            let jobs = try await JobQueue.claim(kinds: [Outbox.deliveryKind.name], limit: 10, lease: .seconds(30), workerID: "w", client: publisherDB, logger: logger)
+            // act: three deliveries fail
+            for _ in 0..<3 {
+                await #expect(throws: (any Error).self) { try await delivery.handler(jobs[0], logger) }
+            }
+            // expect: the deliveries' breaker opened; the one requests' calls to notification go through did not
+            #expect(client.breakers.acquire(ServiceName.notification.rawValue).allowed)
+            #expect(client.breakers.state(of: ServiceName.notification.rawValue) == .closed(failures: 0))
+            #expect(!client.breakers.acquire(Outbox.breakerName(for: outbox.subscribers[0])).allowed)
+        }
+    }
+
     @Test func theOutboxRowGoesOnlyWhenEverySubscriberHasTheEvent() async throws {
         let logger = testLogger()
         // setup: two subscribers (both served by one consumer here)

@@ -59,6 +59,14 @@ public struct Outbox: Sendable {
         return envelope.id
     }
 
+    /// The breaker deliveries to `subscriber` go through: their own, not the one of the calls requests
+    /// make to that service. A subscriber that is down or still starting then fails its deliveries
+    /// fast (they are retried with backoff) without refusing the requests' calls to it meanwhile,
+    /// and a request path that opened its breaker does not spend the deliveries' attempts.
+    public static func breakerName(for subscriber: Subscriber) -> String {
+        "events:" + subscriber.name
+    }
+
     /// The job that POSTs one stored event to one subscriber's `/internal/events` with a service
     /// token for that subscriber. Any non-2xx answer is retried with backoff (at-least-once delivery).
     public func deliveryJob(client: DatabaseClient, http: ServiceClient, tokens: ServiceTokens) -> JobRegistration {
@@ -76,7 +84,7 @@ public struct Outbox: Sendable {
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Authorization", value: "Bearer \(try tokens.token(for: subscriber.service))")
             let response = try await http.send(
-                upstream: subscriber.name, method: .POST, url: subscriber.baseURL + KitEndpoints.events(from: []).path,
+                upstream: Self.breakerName(for: subscriber), method: .POST, url: subscriber.baseURL + KitEndpoints.events(from: []).path,
                 headers: headers, body: ByteBuffer(string: body), idempotent: true, deadline: .seconds(10), logger: logger
             )
             guard (200..<300).contains(Int(response.status.code)) else {
