@@ -46,6 +46,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let kitDependencies: [Target.Dependency] = [
     .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdCore", package: "hummingbird"),
+    .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
     .product(name: "PostgresNIO", package: "postgres-nio"),
     .product(name: "JWTKit", package: "jwt-kit"),
     .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -158,6 +160,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.6.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),

@@ -8,8 +8,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     let corsOrigins: Set<String>
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
-        let origin = request.headers[.origin]
-        let allowedOrigin = origin.flatMap { corsOrigins.contains("*") || corsOrigins.contains($0) ? $0 : nil }
+        let allowedOrigin = Self.allowedOrigin(request.headers[.origin], among: corsOrigins)
         var response: Response
         if request.method == .options, allowedOrigin != nil, request.headers[.accessControlRequestMethod] != nil {
             response = Response(status: .noContent)
@@ -20,19 +19,35 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         } else {
             response = try await next(request, context)
         }
-        if let allowedOrigin {
-            response.headers[.accessControlAllowOrigin] = allowedOrigin
-            response.headers[.vary] = "Origin"
-            response.headers[.accessControlExposeHeaders] = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Cart-Token"
-        }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.xFrameOptions] = "DENY"
-        response.headers[.referrerPolicy] = "no-referrer"
-        response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
-        }
+        Self.apply(to: &response.headers, allowedOrigin: allowedOrigin)
         return response
+    }
+
+    /// `origin` when it may read answers (configured, or every origin with `*`).
+    static func allowedOrigin(_ origin: String?, among corsOrigins: Set<String>) -> String? {
+        origin.flatMap { corsOrigins.contains("*") || corsOrigins.contains($0) ? $0 : nil }
+    }
+
+    /// Whether the gateway answers this request itself as a CORS preflight.
+    static func isPreflight(method: HTTPRequest.Method, headers: HTTPFields, corsOrigins: Set<String>) -> Bool {
+        method == .options && headers[.accessControlRequestMethod] != nil && allowedOrigin(headers[.origin], among: corsOrigins) != nil
+    }
+
+    /// The security headers every answer carries, and CORS's for an allowed origin: one list for the
+    /// router's answers and the edge's forwarded ones.
+    static func apply(to headers: inout HTTPFields, allowedOrigin: String?) {
+        if let allowedOrigin {
+            headers[.accessControlAllowOrigin] = allowedOrigin
+            headers[.vary] = "Origin"
+            headers[.accessControlExposeHeaders] = "X-Request-ID, ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Cart-Token"
+        }
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.xFrameOptions] = "DENY"
+        headers[.referrerPolicy] = "no-referrer"
+        headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
+        if headers[.contentSecurityPolicy] == nil {
+            headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+        }
     }
 }
 
@@ -52,10 +67,20 @@ struct RateLimitMiddleware: RouterMiddleware {
     let configuration: GatewayConfiguration
 
     func handle(_ request: Request, context: PlexusContext, next: (Request, PlexusContext) async throws -> Response) async throws -> Response {
-        let client = context.clientAddress(request, trusted: configuration.common.trustedProxies)
+        let (headers, refusal) = take(method: request.method, path: request.uri.path,
+                                      client: context.clientAddress(request, trusted: configuration.common.trustedProxies))
+        if let refusal { throw refusal }
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    /// Takes a token for `client` from the bucket this request counts against: the headers every
+    /// answer carries, and the refusal when the bucket is empty.
+    func take(method: HTTPRequest.Method, path: String, client: String) -> (HTTPFields, ProblemError?) {
         // Only POSTs can be under the stricter limit; other requests skip the table lookup.
         var strict = false
-        if request.method == .post, case .route(let route) = configuration.route(method: "POST", path: request.uri.path) {
+        if method == .post, case .route(let route) = configuration.route(method: "POST", path: path) {
             strict = route.strictLimit
         }
         let (limiter, limit) = strict ? (auth, configuration.authRateLimit) : (general, configuration.rateLimit)
@@ -67,10 +92,8 @@ struct RateLimitMiddleware: RouterMiddleware {
         guard decision.allowed else {
             var problem = ProblemError.tooManyRequests(retryAfter: decision.resetSeconds)
             problem.headers.append(contentsOf: headers)
-            throw problem
+            return (headers, problem)
         }
-        var response = try await next(request, context)
-        response.headers.append(contentsOf: headers)
-        return response
+        return (headers, nil)
     }
 }

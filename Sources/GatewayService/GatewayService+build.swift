@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PlexusKit
 import ServiceLifecycle
@@ -20,11 +21,12 @@ public enum GatewayService: PlexusService {
     public static func build(configuration: GatewayConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         var configuration = configuration
         if configuration.routes.isEmpty { configuration.routes = GatewayRoute.routes(of: environment.topology) }
-        let router = buildRouter(configuration: configuration, http: environment.http.http, verifier: environment.verifier, logger: environment.logger)
+        let (router, server) = try buildGateway(configuration: configuration, http: environment.http.http, verifier: environment.verifier,
+                                                logger: environment.logger)
         DocsPage.addRoutes(to: router)
         try OperationsRoutes.addDocument(to: router, document(topology: environment.topology, gateway: router.endpoints + [KitEndpoints.openAPI.description],
                                                               development: configuration.common.mode.isDevelopment))
-        return ServiceParts(router: router)
+        return ServiceParts(router: router, server: server)
     }
 
     /// The merged public document: every service's public operations and the gateway's own.
@@ -63,10 +65,16 @@ public enum GatewayService: PlexusService {
         carries its rating `histogram` and the product list takes `minRating`.
         """
 
-    /// Builds the router. The token verifier is normally identity's JWKS.
-    public static func buildRouter(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier, logger: Logger) -> EndpointRouter {
+    /// Builds the gateway: the server whose edge forwards the routes' requests (``EdgeProxy``) and the
+    /// router behind it for the gateway's own (health, documents, preflights, 404s). The token
+    /// verifier is normally identity's JWKS. Fails when a service's URL is not `http://host:port`.
+    public static func buildGateway(configuration: GatewayConfiguration, http: HTTPClient, verifier: any AccessTokenVerifier,
+                                    logger: Logger) throws -> (router: EndpointRouter, server: HTTPServerBuilder) {
         _ = Observability.registry
         let breakers = CircuitBreakers(template: CircuitBreaker(failureThreshold: 5, openDuration: .seconds(5)))
+        let limits = RateLimitMiddleware(general: RateLimiter(limit: configuration.rateLimit), auth: RateLimiter(limit: configuration.authRateLimit),
+                                         configuration: configuration)
+        let edge = try EdgeProxy(configuration: configuration, breakers: breakers, verifier: verifier, limits: limits, logger: logger)
         let router = Router(context: PlexusContext.self)
         router.add(middleware: RequestIDMiddleware())
         // Outside the problem renderer, so the gateway's own refusals carry the headers too.
@@ -74,13 +82,11 @@ public enum GatewayService: PlexusService {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: PersonalResponseMiddleware())
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: RateLimitMiddleware(general: RateLimiter(limit: configuration.rateLimit), auth: RateLimiter(limit: configuration.authRateLimit),
-                                                   configuration: configuration))
-        router.add(middleware: ProxyMiddleware(configuration: configuration, http: http, breakers: breakers, verifier: verifier))
+        router.add(middleware: limits)
         let client = ServiceClient(http: http, breakers: breakers, maxRetries: 0)
         let endpoints = EndpointRouter(router, tokens: nil)
         OperationsRoutes.add(to: endpoints) { await upstreamHealth(configuration: configuration, client: client, logger: logger) }
-        return endpoints
+        return (endpoints, edge.server())
     }
 
     /// Each upstream's `/health/ready`, asked concurrently with a short deadline.

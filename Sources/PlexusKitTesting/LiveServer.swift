@@ -1,13 +1,15 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PlexusKit
 import ServiceLifecycle
 
 /// Runs `router` on a real socket (127.0.0.1, a free port) for the duration of `body`.
-public func withLiveServer<T: Sendable>(_ router: Router<PlexusContext>, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+public func withLiveServer<T: Sendable>(_ router: Router<PlexusContext>, server: HTTPServerBuilder = .http1(),
+                                       _ body: @Sendable (Int) async throws -> T) async throws -> T {
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+    let app = Application(router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                           onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: testLogger("plexus.test.server"))
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.runService(gracefulShutdownSignals: []) }

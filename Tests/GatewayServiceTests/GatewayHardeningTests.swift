@@ -37,9 +37,9 @@ import Glibc
         let calls = NIOLockedValueBox(0)
         try await withLiveServer(makeUpstream(calls: calls)) { upstream in
             let configuration = gatewayConfiguration(identityURL: "http://127.0.0.1:\(upstream)", authBurst: 100)
-            let router = GatewayService.buildRouter(configuration: configuration, http: .plexus, verifier: JWKSVerifier(logger: testLogger()) { ring.jwks },
-                                                    logger: testLogger())
-            try await withLiveServer(router.router) { gateway in
+            let (router, server) = try GatewayService.buildGateway(configuration: configuration, http: .plexus,
+                                                                   verifier: JWKSVerifier(logger: testLogger()) { ring.jwks }, logger: testLogger())
+            try await withLiveServer(router.router, server: server) { gateway in
                 // act: ten clients promise 9999 bytes, send one and vanish
                 for _ in 0..<10 {
                     try Self.sendAndHangUp(port: gateway, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9999\r\n\r\n{")

@@ -3,6 +3,7 @@ import Foundation
 import GatewayService
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTesting
 import JWTKit
 import NIOConcurrencyHelpers
@@ -43,8 +44,9 @@ func gatewayConfiguration(identityURL: String, authBurst: Double = 10, maxBody: 
 
 func withGateway<T: Sendable>(_ configuration: GatewayConfiguration, ring: SigningKeyRing, _ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
     let verifier = JWKSVerifier(logger: testLogger()) { ring.jwks }
-    let router = GatewayService.buildRouter(configuration: configuration, http: .plexus, verifier: verifier, logger: testLogger())
-    return try await Application(router: router.router).test(.router) { try await body($0) }
+    // live: forwarding happens in the server's channel (the edge), not in the router
+    let (router, server) = try GatewayService.buildGateway(configuration: configuration, http: .plexus, verifier: verifier, logger: testLogger())
+    return try await Application(router: router.router, server: server).test(.live) { try await body($0) }
 }
 
 func accessToken(_ ring: SigningKeyRing) async throws -> String {

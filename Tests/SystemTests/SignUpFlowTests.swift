@@ -66,7 +66,7 @@ extension RunningSystems {
 
             // open a shop; identity makes the owner a seller through the shop.created event
             let opened = try await post(gateway + "/api/v1/shops", CreateShopRequest(name: "Walker Goods \(RandomToken.hex(bytes: 2))"), token: pair.accessToken)
-            #expect(opened.status == 201)
+            #expect(opened.status == 201, "\(String(buffer: opened.body))")
             let shop = try JSON.decoder.decode(ShopDTO.self, from: Data(buffer: opened.body))
             let refreshToken = LockedBox(pair.refreshToken)
             let sellerToken = LockedBox("")

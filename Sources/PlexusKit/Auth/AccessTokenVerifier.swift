@@ -8,6 +8,16 @@ import NIOConcurrencyHelpers
 public protocol AccessTokenVerifier: Sendable {
     /// The principal of a valid token; throws a 401 problem otherwise.
     func verify(_ token: String) async throws -> Principal
+
+    /// The outcome of ``verify(_:)`` when it is known without waiting (the token was verified before
+    /// and its key is still known), nil when only ``verify(_:)`` can tell. Lets a caller on an event
+    /// loop (the gateway's edge) answer most requests without a hop into a task.
+    func verifyWithoutWaiting(_ token: String) -> Result<Principal, any Error>?
+}
+
+extension AccessTokenVerifier {
+    /// Nothing is known without waiting.
+    public func verifyWithoutWaiting(_ token: String) -> Result<Principal, any Error>? { nil }
 }
 
 /// Verifies EdDSA access tokens against a cached JWKS, refetching when a token names an unknown
@@ -61,9 +71,7 @@ public final class JWKSVerifier: AccessTokenVerifier {
     /// Verifies `token`: pinned algorithm, known key, valid signature, then expiry, issuer, audience.
     /// A token verified before (and whose key is still in the set) skips the signature check.
     public func verify(_ token: String) async throws -> Principal {
-        if let (kid, claims) = verified.value(for: token), state.withLockedValue({ $0.keys[kid] != nil }) {
-            return try Self.principal(claims)
-        }
+        if let known = verifyWithoutWaiting(token) { return try known.get() }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3,
               let headerData = Data(base64URLEncoded: parts[0]),
@@ -85,6 +93,12 @@ public final class JWKSVerifier: AccessTokenVerifier {
         }
         verified.remember(token, (kid, claims))
         return try Self.principal(claims)
+    }
+
+    /// A token verified before (its key still in the set): its claims checked again, no signature check.
+    public func verifyWithoutWaiting(_ token: String) -> Result<Principal, any Error>? {
+        guard let (kid, claims) = verified.value(for: token), state.withLockedValue({ $0.keys[kid] != nil }) else { return nil }
+        return Result { try Self.principal(claims) }
     }
 
     /// The principal of claims whose signature is valid, once they are checked (expiry, issuer, audience).

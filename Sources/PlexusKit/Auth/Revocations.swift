@@ -64,7 +64,15 @@ public struct RevokingVerifier: AccessTokenVerifier {
 
     /// The principal of a valid, unrevoked token.
     public func verify(_ token: String) async throws -> Principal {
-        let principal = try await base.verify(token)
+        try unrevoked(try await base.verify(token))
+    }
+
+    /// The base's answer without waiting, with the revocation check.
+    public func verifyWithoutWaiting(_ token: String) -> Result<Principal, any Error>? {
+        base.verifyWithoutWaiting(token).map { known in Result { try unrevoked(try known.get()) } }
+    }
+
+    func unrevoked(_ principal: Principal) throws -> Principal {
         if revocations.isRevoked(principal) {
             throw ProblemError.unauthorized("This session has ended; sign in again.", code: "token_revoked")
         }

@@ -146,6 +146,13 @@ public struct ProblemMiddleware: RouterMiddleware {
 
     /// Renders a problem document.
     public static func render(_ problem: ProblemError, requestID: String) -> Response {
+        let (headers, body) = encoded(problem, requestID: requestID)
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A problem's headers (its own and the content type) and its encoded document: what
+    /// ``render(_:requestID:)`` answers, for a responder outside the router (the gateway's edge).
+    public static func encoded(_ problem: ProblemError, requestID: String) -> (headers: HTTPFields, body: [UInt8]) {
         let document = Problem(
             type: "https://plexus.dev/problems/" + String(problem.code.map { $0 == "_" ? "-" : $0 }),
             title: title(of: problem.status), status: problem.status.code, detail: problem.detail,
@@ -155,8 +162,7 @@ public struct ProblemMiddleware: RouterMiddleware {
         headers[.contentType] = "application/problem+json"
         // every refusal is answered through here, so a client sending bad requests by the thousand
         // costs no more per request than one sending good ones: the streaming encoder, not JSONEncoder
-        let body = (try? JSON.bytes(document)) ?? Array("{}".utf8)
-        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        return (headers, (try? JSON.bytes(document)) ?? Array("{}".utf8))
     }
 }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -21,10 +22,11 @@ public enum ServiceRuntime {
 
     /// An application listening on `host:port` running `services` beside the server.
     public static func makeApplication(
-        router: Router<PlexusContext>, name: String, host: String, port: Int, services: [any Service], logger: Logger
+        router: Router<PlexusContext>, server: HTTPServerBuilder = .http1(), name: String, host: String, port: Int, services: [any Service], logger: Logger
     ) -> some ApplicationProtocol {
         Application(
             router: router,
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "plexus-\(name)"),
             services: services,
             logger: logger

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -66,11 +67,14 @@ public struct ServiceParts {
     public var periodic: [PeriodicJob]
     /// Long-running companions of the HTTP server (a cache invalidation listener).
     public var companions: [any Service]
+    /// The HTTP server: Hummingbird's HTTP/1.1 unless the service brings its own channel (the gateway's edge).
+    public var server: HTTPServerBuilder
 
     /// Creates the parts.
     public init(router: EndpointRouter, subscriptions: [EventSubscription] = [], jobs: [JobRegistration] = [],
-                periodic: [PeriodicJob] = [], companions: [any Service] = []) {
+                periodic: [PeriodicJob] = [], companions: [any Service] = [], server: HTTPServerBuilder = .http1()) {
         self.router = router
+        self.server = server
         self.subscriptions = subscriptions
         self.jobs = jobs
         self.periodic = periodic

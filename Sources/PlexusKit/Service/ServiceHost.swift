@@ -99,7 +99,7 @@ public enum ServiceHost {
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
         var services: [any Service] = (database.map { [$0.pool] } ?? []) + parts.companions + (environment.revocationFeed.map { [$0] } ?? [])
         if runWorkers, database != nil { services.append(worker(S.self, parts: parts, environment: environment)) }
-        let app = ServiceRuntime.makeApplication(router: parts.router.router, name: S.name.rawValue, host: configuration.common.host,
+        let app = ServiceRuntime.makeApplication(router: parts.router.router, server: parts.server, name: S.name.rawValue, host: configuration.common.host,
                                                  port: configuration.common.port, services: services, logger: logger)
         try await app.runService()
     }

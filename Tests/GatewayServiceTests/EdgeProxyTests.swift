@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Foundation
+@testable import GatewayService
+import HTTPTypes
+import Hummingbird
+import NIOConcurrencyHelpers
+import NIOCore
+import PlexusKit
+import PlexusKitTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The edge (forwarding in the server's channel, on the connection's event loop) against a live
+/// upstream: order of pipelined answers, large and HEAD answers, and an upstream that does not answer.
+@Suite struct EdgeProxyTests {
+    static let blobSize = 3 << 20
+
+    static func upstream() -> Router<PlexusContext> {
+        let router = Router(context: PlexusContext.self, options: .autoGenerateHeadEndpoints)
+        router.get("/api/v1/echo/{n}") { request, context in
+            try Response.json(["n": context.parameters.get("n") ?? "", "requestId": request.headers[.requestID] ?? ""])
+        }
+        router.get("/api/v1/blob") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/octet-stream"],
+                     body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "b"), count: blobSize)))
+        }
+        router.get("/api/v1/slow") { _, _ in
+            try await Task.sleep(for: .seconds(3))
+            return try Response.json(["late": true])
+        }
+        return router
+    }
+
+    static func configuration(upstream port: Int) -> GatewayConfiguration {
+        var urls: [ServiceName: String] = [:]
+        urls[.catalog] = "http://127.0.0.1:\(port)"
+        let routes = [GatewayRoute("GET", "/api/v1/echo/{n}", .catalog), GatewayRoute("GET", "/api/v1/blob", .catalog),
+                      GatewayRoute("GET", "/api/v1/slow", .catalog)]
+        return GatewayConfiguration(common: .test(.gateway, database: nil, serviceURLs: urls), routes: routes, upstreamTimeout: .seconds(1))
+    }
+
+    static func withEdge<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        try await withLiveServer(upstream()) { upstream in
+            let ring = try SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
+            let (router, server) = try GatewayService.buildGateway(configuration: configuration(upstream: upstream), http: .plexus,
+                                                                   verifier: JWKSVerifier(logger: testLogger()) { ring.jwks }, logger: testLogger())
+            return try await withLiveServer(router.router, server: server) { try await body($0) }
+        }
+    }
+
+    /// Writes `text` on one connection and reads `count` answers (each with a `Content-Length`).
+    static func pipelined(port: Int, _ text: String, answers count: Int) throws -> [(status: Int, body: String)] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        _ = text.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var answers: [(Int, String)] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while answers.count < count {
+            // parse what is complete
+            if let end = received.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: received[..<end.lowerBound], as: UTF8.self)
+                let lines = head.split(separator: "\r\n")
+                let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+                let length = lines.dropFirst().compactMap { line -> Int? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    return parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
+                }.first
+                let length_ = try #require(length, "every answer here has a Content-Length: \(head)")
+                if received.count >= end.upperBound + length_ {
+                    answers.append((status, String(decoding: received[end.upperBound..<(end.upperBound + length_)], as: UTF8.self)))
+                    received.removeFirst(end.upperBound + length_)
+                    continue
+                }
+            }
+            let read = recv(fd, &chunk, chunk.count, 0)
+            try #require(read > 0, "the connection ended after \(answers.count) answers")
+            received += chunk[..<read]
+        }
+        return answers
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderAcrossForwardedAndOwnRoutes() async throws {
+        try await Self.withEdge { gateway in
+            // act: forwarded, the gateway's own, forwarded, unknown, forwarded, in one write
+            let request = { (path: String) in "GET \(path) HTTP/1.1\r\nHost: x\r\nX-Request-ID: r-\(path.split(separator: "/").last ?? "")\r\n\r\n" }
+            let text = request("/api/v1/echo/1") + request("/health/live") + request("/api/v1/echo/2") + request("/nowhere") + request("/api/v1/echo/3")
+            let answers = try Self.pipelined(port: gateway, text, answers: 5)
+            // expect: the answers in the order asked, each forwarded one with its own request id
+            #expect(answers.map(\.status) == [200, 200, 200, 404, 200])
+            #expect(answers[0].body.contains("\"n\":\"1\"") && answers[0].body.contains("r-1"))
+            #expect(answers[1].body.contains("ok"))
+            #expect(answers[2].body.contains("\"n\":\"2\"") && answers[2].body.contains("r-2"))
+            #expect(answers[3].body.contains("not_found"))
+            #expect(answers[4].body.contains("\"n\":\"3\""))
+        }
+    }
+
+    @Test func largeAnswersArriveWholeAndHeadAnswersHaveNoBody() async throws {
+        try await Self.withEdge { gateway in
+            for _ in 0..<3 { // over a kept connection, again
+                let response = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/blob"), timeout: .seconds(20))
+                #expect(response.status == .ok)
+                #expect(response.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                let body = try await response.body.collect(upTo: Self.blobSize + 1)
+                #expect(body.readableBytes == Self.blobSize)
+            }
+            var head = HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/blob")
+            head.method = .HEAD
+            let response = try await HTTPClient.plexus.execute(head, timeout: .seconds(10))
+            #expect(response.status == .ok)
+            #expect(response.headers.first(name: "Content-Length") == String(Self.blobSize))
+            #expect(try await response.body.collect(upTo: 1).readableBytes == 0)
+        }
+    }
+
+    @Test func anUpstreamThatDoesNotAnswerInTimeIsA503AndTheNextRequestIsServed() async throws {
+        try await Self.withEdge { gateway in
+            let slow = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/slow"), timeout: .seconds(20))
+            #expect(slow.status == .serviceUnavailable)
+            let problem = try JSONDecoder().decode(Problem.self, from: Data(buffer: try await slow.body.collect(upTo: 1 << 16)))
+            #expect(problem.code == "upstream_unavailable")
+            let next = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/echo/9"), timeout: .seconds(10))
+            #expect(next.status == .ok)
+        }
+    }
+}
