@@ -138,6 +138,8 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         /// Headers every answer to it carries (rate limit, security, CORS, request id).
         var edgeHeaders: HTTPFields
         let personal: Bool
+        /// The client asked to close the connection after this answer.
+        let closeAfter: Bool
         var body: ByteBuffer?
         var requestEnded = false
         var verifying = false
@@ -158,6 +160,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
             self.traceparent = traceparent
             self.edgeHeaders = edgeHeaders
             self.personal = personal
+            closeAfter = request.headerFields[.connection].map { $0.lowercased().contains("close") } ?? false
         }
     }
 
@@ -488,8 +491,19 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         } else {
             connection.close(promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writeEnd(of: exchange)
         finish()
+    }
+
+    /// Ends an answer; closes the connection after it when the client asked so.
+    func writeEnd(of exchange: Exchange) {
+        guard exchange.closeAfter else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
+        }
+        closed = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func upstreamFailed(_ error: any Error) {
@@ -575,7 +589,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         if exchange.request.method != .head {
             context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        writeEnd(of: exchange)
         if exchange.requestEnded { finish() }
     }
 

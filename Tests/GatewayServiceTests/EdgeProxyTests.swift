@@ -50,8 +50,21 @@ import Glibc
         }
     }
 
-    /// Writes `text` on one connection and reads `count` answers (each with a `Content-Length`).
-    static func pipelined(port: Int, _ text: String, answers count: Int) throws -> [(status: Int, body: String)] {
+    struct RawFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// ``pipelined(port:_:answers:)`` on a thread of its own: its blocking reads must not hold one of
+    /// the few threads the servers' tasks (in this process) run on.
+    static func exchange(port: Int, _ text: String, answers count: Int) async throws -> (answers: [(status: Int, body: String)], closedAfter: Bool) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try pipelined(port: port, text, answers: count) }) }
+        }
+    }
+
+    /// Writes `text` on one connection and reads `count` answers (each with a `Content-Length`), then
+    /// whether the server closed the connection after them (within a second).
+    static func pipelined(port: Int, _ text: String, answers count: Int) throws -> (answers: [(status: Int, body: String)], closedAfter: Bool) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -63,7 +76,7 @@ import Glibc
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        try #require(connected == 0)
+        guard connected == 0 else { throw RawFailure(description: "could not connect") }
         _ = text.withCString { send(fd, $0, strlen($0), 0) }
         var received: [UInt8] = []
         var answers: [(Int, String)] = []
@@ -78,7 +91,7 @@ import Glibc
                     let parts = line.split(separator: ":", maxSplits: 1)
                     return parts[0].lowercased() == "content-length" ? Int(parts[1].trimmingCharacters(in: .whitespaces)) : nil
                 }.first
-                let length_ = try #require(length, "every answer here has a Content-Length: \(head)")
+                guard let length_ = length else { throw RawFailure(description: "every answer here has a Content-Length: \(head)") }
                 if received.count >= end.upperBound + length_ {
                     answers.append((status, String(decoding: received[end.upperBound..<(end.upperBound + length_)], as: UTF8.self)))
                     received.removeFirst(end.upperBound + length_)
@@ -86,10 +99,12 @@ import Glibc
                 }
             }
             let read = recv(fd, &chunk, chunk.count, 0)
-            try #require(read > 0, "the connection ended after \(answers.count) answers")
+            guard read > 0 else { throw RawFailure(description: "the connection ended after \(answers.count) answers") }
             received += chunk[..<read]
         }
-        return answers
+        var quick = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quick, socklen_t(MemoryLayout<timeval>.size))
+        return (answers, received.isEmpty && recv(fd, &chunk, chunk.count, 0) == 0)
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrderAcrossForwardedAndOwnRoutes() async throws {
@@ -97,7 +112,7 @@ import Glibc
             // act: forwarded, the gateway's own, forwarded, unknown, forwarded, in one write
             let request = { (path: String) in "GET \(path) HTTP/1.1\r\nHost: x\r\nX-Request-ID: r-\(path.split(separator: "/").last ?? "")\r\n\r\n" }
             let text = request("/api/v1/echo/1") + request("/health/live") + request("/api/v1/echo/2") + request("/nowhere") + request("/api/v1/echo/3")
-            let answers = try Self.pipelined(port: gateway, text, answers: 5)
+            let (answers, _) = try await Self.exchange(port: gateway, text, answers: 5)
             // expect: the answers in the order asked, each forwarded one with its own request id
             #expect(answers.map(\.status) == [200, 200, 200, 404, 200])
             #expect(answers[0].body.contains("\"n\":\"1\"") && answers[0].body.contains("r-1"))
@@ -105,6 +120,14 @@ import Glibc
             #expect(answers[2].body.contains("\"n\":\"2\"") && answers[2].body.contains("r-2"))
             #expect(answers[3].body.contains("not_found"))
             #expect(answers[4].body.contains("\"n\":\"3\""))
+        }
+    }
+
+    @Test func aClientAskingToCloseIsAnsweredAndTheConnectionClosed() async throws {
+        try await Self.withEdge { gateway in
+            let (answers, closed) = try await Self.exchange(port: gateway, "GET /api/v1/echo/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", answers: 1)
+            #expect(answers.map(\.status) == [200])
+            #expect(closed, "the connection is closed after the answer")
         }
     }
 
