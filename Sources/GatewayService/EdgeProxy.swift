@@ -194,8 +194,17 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         pool = proxy.pool(for: context.eventLoop)
     }
 
+    /// The connection closed (Hummingbird's connection-state handler in front does not pass
+    /// `channelInactive` on, so this is where the edge learns it): a forwarded request in flight
+    /// gives up its service connection, and late callbacks find the handler closed.
     func handlerRemoved(context: ChannelHandlerContext) {
+        clientLeft()
         self.context = nil
+    }
+
+    func clientLeft() {
+        closed = true
+        if case .forwarding(let exchange) = state { dropConnection(of: exchange) }
     }
 
     // MARK: - Inbound
@@ -267,8 +276,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closed = true
-        if case .forwarding(let exchange) = state { dropConnection(of: exchange) }
+        clientLeft()
         context.fireChannelInactive()
     }
 
@@ -359,7 +367,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             context.eventLoop.makeFutureWithTask { try await verifier.verify(token) }.whenComplete { result in
                 let handler = loopBound.value
-                guard case .forwarding(let current) = handler.state, current === exchange else { return }
+                guard !handler.closed, case .forwarding(let current) = handler.state, current === exchange else { return }
                 exchange.verifying = false
                 if case .failure(let error) = result {
                     handler.refuse(exchange, ProblemMiddleware.problem(for: error))
@@ -410,7 +418,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
                 }
                 handler.send(exchange, over: channel, reused: false)
             case .failure(let error):
-                guard case .forwarding(let current) = handler.state, current === exchange, !exchange.answered else { return }
+                guard !handler.closed, case .forwarding(let current) = handler.state, current === exchange, !exchange.answered else { return }
                 handler.upstreamUnreachable(exchange, error: error)
             }
         }
@@ -445,8 +453,9 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
 
     // MARK: - The upstream's answer
 
+    /// The exchange the service's connection answers; nil once the client has left.
     var current: Exchange? {
-        if case .forwarding(let exchange) = state { return exchange }
+        if !closed, case .forwarding(let exchange) = state { return exchange }
         return nil
     }
 
@@ -474,6 +483,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
     }
 
     func upstreamReadComplete() {
+        guard current != nil else { return }
         context.flush()
         if let connection = current?.connection, !context.channel.isWritable {
             connection.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }

@@ -131,6 +131,20 @@ import Glibc
         }
     }
 
+    @Test func clientsLeavingWhileTheirRequestIsForwardedLeaveTheGatewayServing() async throws {
+        try await Self.withEdge { gateway in
+            // act: clients ask for the slow answer and hang up at once; the edge's deadline (1 s)
+            // and the service's late answers come after they left
+            for _ in 0..<4 {
+                try GatewayHardeningTests.sendAndHangUp(port: gateway, "GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            // expect: the gateway is alive and serves the next client
+            let next = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/echo/5"), timeout: .seconds(10))
+            #expect(next.status == .ok)
+        }
+    }
+
     @Test func largeAnswersArriveWholeAndHeadAnswersHaveNoBody() async throws {
         try await Self.withEdge { gateway in
             for _ in 0..<3 { // over a kept connection, again
