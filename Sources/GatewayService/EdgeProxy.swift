@@ -20,7 +20,7 @@ final class EdgeProxy: Sendable {
     let limits: RateLimitMiddleware
     let corsOrigins: Set<String>
     let logger: Logger
-    let metrics = EdgeMetrics()
+    let metrics = RouteMetrics()
     private let pools = NIOLockedValueBox<[ObjectIdentifier: UpstreamPool]>([:])
 
     /// Fails when a service's URL is not a plain `http://host:port`.
@@ -54,54 +54,7 @@ final class EdgeProxy: Sendable {
 
     /// The gateway's HTTP/1.1 server: Hummingbird's channel with the edge handler in front of the router.
     func server() -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in EdgeChannel(base: HTTP1Channel(responder: responder), proxy: self) }
-    }
-}
-
-/// Hummingbird's HTTP/1.1 child channel with an ``EdgeProxyHandler`` between the connection-state
-/// handler and the router: forwarded requests never reach the router; the gateway's own routes
-/// (health, documents, CORS preflights, 404s) go through it as in every service.
-struct EdgeChannel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
-    let base: HTTP1Channel
-    let proxy: EdgeProxy
-
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
-            try channel.pipeline.syncOperations.addHandler(EdgeProxyHandler(proxy: proxy), position: .after(state))
-            return value
-        }
-    }
-
-    func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
-    }
-}
-
-/// Request counts and durations of forwarded requests, labelled like the router's (route template,
-/// method, status), made once per label set.
-final class EdgeMetrics: Sendable {
-    struct Key: Hashable {
-        let route: String
-        let method: String
-        let status: Int
-    }
-
-    private let handles = NIOLockedValueBox<[Key: (Counter, Metrics.Timer)]>([:])
-
-    func record(route: String, method: String, status: Int, nanoseconds: Int64) {
-        let key = Key(route: route, method: method, status: status)
-        let (counter, timer) = handles.withLockedValue { handles in
-            if let found = handles[key] { return found }
-            let dimensions = [("http.route", route), ("http.request.method", method), ("http.response.status_code", String(status))]
-            let made = (Counter(label: "hb.requests", dimensions: dimensions),
-                        Metrics.Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds))
-            handles[key] = made
-            return made
-        }
-        counter.increment()
-        timer.recordNanoseconds(nanoseconds)
+        EdgeChannel.server { EdgeProxyHandler(proxy: self) }
     }
 }
 

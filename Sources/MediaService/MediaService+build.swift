@@ -28,14 +28,24 @@ public enum MediaService: PlexusService {
             environment.logger.error("libvips' `vips` was not found: uploads are stored and served, but none gets thumbnails (install libvips-tools or set PLEXUS_MEDIA_VIPS)")
         }
         let stored = try configuration.store.makeStore(http: environment.http.http)
-        let store: any BlobStore = configuration.cacheEntries > 0 ? CachingBlobStore(stored, entries: configuration.cacheEntries) : stored
+        let cache = configuration.cacheEntries > 0 ? CachingBlobStore(stored, entries: configuration.cacheEntries) : nil
+        let store: any BlobStore = cache ?? stored
         let media = MediaRepository(client: environment.db.client, outbox: environment.outbox, urls: MediaURLs(base: configuration.common.publicURL))
         let processor = MediaProcessor(media: media, store: store, thumbnailer: configuration.thumbnailer, orphanAge: configuration.orphanAge)
         MediaController(media: media, processor: processor, store: store, limits: configuration.limits,
                         gate: UploadGate(limit: configuration.limits.concurrentUploads)).addRoutes(to: router)
         let process = JobRegistration.on(MediaJobs.process) { target, job, logger in try await processor.process(target, job: job, logger: logger) }
         let cleanUp = JobRegistration.on(MediaJobs.cleanUp) { _, _, logger in try await processor.cleanUp(logger: logger) }
-        return ServiceParts(router: router, jobs: [process, cleanUp], periodic: [PeriodicJob(MediaJobs.cleanUp, every: configuration.cleanUpEvery)])
+        // files in memory are answered on the connection's event loop, without a task (the rest by the router)
+        var parts = ServiceParts(router: router, jobs: [process, cleanUp], periodic: [PeriodicJob(MediaJobs.cleanUp, every: configuration.cleanUpEvery)])
+        if let cache {
+            let metrics = RouteMetrics()
+            let logger = environment.logger
+            parts.server = EdgeChannel.server {
+                ImmediateAnswerHandler(serverName: "plexus-media", metrics: metrics, logger: logger) { MediaController.immediateAnswer($0, store: cache) }
+            }
+        }
+        return parts
     }
 
     /// Demo pictures: generated here (no internet needed), stored like uploads of the first demo

@@ -40,7 +40,7 @@ struct MediaHarness: Sendable {
                                                    concurrentUploads: concurrentUploads)
             let assembled = try await TestServices.assemble(MediaService.self, configuration: configuration, database: database, verifier: issuer.verifier)
             let worker = TestServices.worker(MediaService.self, assembled)
-            return try await withLiveServer(assembled.parts.router.router) { port in
+            return try await withLiveServer(assembled.parts.router.router, server: assembled.parts.server) { port in
                 try await body(MediaHarness(client: client, worker: worker, issuer: issuer, base: "http://127.0.0.1:\(port)",
                                             directory: store == nil ? directory : nil))
             }

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import MediaAPI
 import NIOCore
 @testable import MediaService
+import HTTPTypes
 import PlexusKit
 import PlexusKitTesting
 import Testing
@@ -141,6 +142,49 @@ struct MediaRouteTests {
             }
             #expect(try await media.get("/api/v1/media/\(UUID.v7().uuidString)").status == 404)
             #expect(try await media.get("/api/v1/media/not-a-uuid").status == 404)
+        }
+    }
+
+    @Test("a file in memory is answered on the event loop exactly as the router answers it")
+    func immediateAnswers() async throws {
+        try await MediaHarness.with { media in
+            let token = try await media.issuer.token(roles: [.customer, .seller])
+            let png = try await Samples.image(width: 20, height: 20, ext: "png")
+            _ = try await media.upload(png, token: token, filename: "b.png")
+            let key = try #require(media.storedFiles.first)
+            // the first read misses the memory cache (the router answers and fills it); the next is immediate
+            let routed = try await media.get("/media/\(key)")
+            let immediate = try await media.get("/media/\(key)")
+            #expect(routed.status == 200 && immediate.status == 200 && immediate.body == routed.body)
+            // (`Server` aside: this harness's server has no name; a service's has, and both paths send it)
+            let names = { (reply: MediaHarness.Reply) in Set(reply.headers.map { $0.name.lowercased() }).subtracting(["server"]) }
+            #expect(names(immediate) == names(routed))
+            for name in ["ETag", "Cache-Control", "Content-Type", "Content-Length", "Content-Disposition", "X-Content-Type-Options", "Content-Security-Policy"] {
+                #expect(immediate.headers.first(name: name) == routed.headers.first(name: name), "\(name)")
+            }
+            #expect(immediate.headers.first(name: "X-Request-ID") != routed.headers.first(name: "X-Request-ID"))
+            #expect(immediate.headers.first(name: "Date") != nil)
+            var head = HTTPClientRequest(url: media.base + "/media/\(key)")
+            head.method = .HEAD
+            let headReply = try await HTTPClient.plexus.execute(head, timeout: .seconds(10))
+            #expect(headReply.status == .ok && headReply.headers.first(name: "Content-Length") == String(routed.body.readableBytes))
+            #expect(try await headReply.body.collect(upTo: 1 << 20).readableBytes == 0)
+
+            // the answer a cached object gets straight from the controller: what the router would say
+            let cache = CachingBlobStore(try LocalBlobStore(directory: try #require(media.directory)), entries: 4)
+            let request = HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/media/\(key)")
+            #expect(MediaController.immediateAnswer(request, store: cache) == nil, "not in memory: the router answers")
+            _ = try await cache.get(key, range: nil, logger: testLogger())
+            let answer = try #require(MediaController.immediateAnswer(request, store: cache))
+            #expect(answer.response.status == .ok && answer.body?.readableBytes == routed.body.readableBytes)
+            var ranged = request
+            ranged.headerFields[.range] = "bytes=0-3"
+            #expect(MediaController.immediateAnswer(ranged, store: cache)?.response.status == .partialContent)
+            ranged.headerFields[.range] = "bytes=999999-"
+            #expect(MediaController.immediateAnswer(ranged, store: cache) == nil, "an unsatisfiable range: the router's 416")
+            var other = request
+            other.path = "/media/../secret"
+            #expect(MediaController.immediateAnswer(other, store: cache) == nil)
         }
     }
 

@@ -62,7 +62,7 @@ struct MediaController: Sendable {
         }
         router.on(MediaEndpoints.serve) { request, context in
             guard let key = context.parameters.get("key"), BlobKey.isValid(key) else { throw ProblemError.notFound() }
-            return try await serve(key, request: request, context: context, cacheControl: "public, max-age=31536000, immutable", filename: nil)
+            return try await serve(key, request: request, context: context, cacheControl: Self.immutable, filename: nil)
         }
         router.on(MediaEndpoints.delete) { _, context in
             let user = try context.requireUser()
@@ -84,16 +84,11 @@ struct MediaController: Sendable {
     /// A stored object with validators, ranges and the headers that keep a browser from treating
     /// it as anything but an image.
     func serve(_ key: String, request: Request, context: PlexusContext, cacheControl: String, filename: String?) async throws -> Response {
-        let etag = "\"\(key)\""
-        var headers = MediaController.servedHeaders
-        headers[.eTag] = etag
-        headers[.cacheControl] = cacheControl
-        headers[.contentDisposition] = MediaController.disposition(filename ?? key)
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+        var headers = Self.headers(key: key, cacheControl: cacheControl, filename: filename)
+        if Self.isNotModified(key: key, ifNoneMatch: request.headers[.ifNoneMatch]) {
             return Response(status: .notModified, headers: headers)
         }
-        // a Range that is not one byte range is ignored (the whole file is served), as RFC 9110 allows
-        let range = request.headers[.range].flatMap(ByteRangeRequest.init(header:))
+        let range = Self.range(request.headers[.range])
         let read: BlobRead?
         do {
             read = try await store.get(key, range: range, logger: context.logger)
@@ -106,13 +101,57 @@ struct MediaController: Sendable {
             throw MediaController.storeUnavailable(error, logger: context.logger)
         }
         guard let read else { throw ProblemError.notFound() }
+        let status = Self.complete(&headers, key: key, read: read)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
+    }
+
+    /// `GET`/`HEAD /media/{key}` of an object the cache holds, answered on the connection's event
+    /// loop with what ``serve(_:request:context:cacheControl:filename:)`` answers; nil (the router
+    /// answers) for anything else: another path, an object not in memory, a range it cannot serve.
+    static func immediateAnswer(_ request: HTTPRequest, store: CachingBlobStore) -> ImmediateAnswer? {
+        guard let path = request.path, path.utf8.starts(with: "/media/".utf8) else { return nil }
+        let key = String(path.utf8.dropFirst(7))! // after the ASCII prefix: a whole-character boundary
+        guard BlobKey.isValid(key) else { return nil }
+        var headers = Self.headers(key: key, cacheControl: immutable, filename: nil)
+        if Self.isNotModified(key: key, ifNoneMatch: request.headerFields[.ifNoneMatch]) {
+            return ImmediateAnswer(response: HTTPResponse(status: .notModified, headerFields: headers), body: nil, route: MediaEndpoints.serve.path)
+        }
+        guard let read = try? store.cached(key, range: Self.range(request.headerFields[.range])) else { return nil }
+        let status = Self.complete(&headers, key: key, read: read)
+        return ImmediateAnswer(response: HTTPResponse(status: status, headerFields: headers), body: read.bytes, route: MediaEndpoints.serve.path)
+    }
+
+    /// Stored objects never change (a new version gets a new key).
+    static let immutable = "public, max-age=31536000, immutable"
+
+    /// The headers of every answer about `key`.
+    static func headers(key: String, cacheControl: String, filename: String?) -> HTTPFields {
+        var headers = MediaController.servedHeaders
+        headers[.eTag] = "\"\(key)\""
+        headers[.cacheControl] = cacheControl
+        headers[.contentDisposition] = MediaController.disposition(filename ?? key)
+        return headers
+    }
+
+    /// Whether `If-None-Match` names the object's tag (or `*`).
+    static func isNotModified(key: String, ifNoneMatch: String?) -> Bool {
+        guard let ifNoneMatch else { return false }
+        let etag = "\"\(key)\""
+        return ifNoneMatch.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }
+    }
+
+    /// The one byte range asked for; anything else is ignored (the whole file is served), as RFC 9110 allows.
+    static func range(_ header: String?) -> ByteRangeRequest? {
+        header.flatMap(ByteRangeRequest.init(header:))
+    }
+
+    /// The type, length and range of what was read; 206 for a range, 200 otherwise.
+    static func complete(_ headers: inout HTTPFields, key: String, read: BlobRead) -> HTTPResponse.Status {
         headers[.contentType] = MediaController.contentType(of: key)
         headers[.contentLength] = String(read.bytes.readableBytes)
-        if let served = read.range {
-            headers[.contentRange] = "bytes \(served.lowerBound)-\(served.upperBound)/\(read.size)"
-            return Response(status: .partialContent, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: read.bytes))
+        guard let served = read.range else { return .ok }
+        headers[.contentRange] = "bytes \(served.lowerBound)-\(served.upperBound)/\(read.size)"
+        return .partialContent
     }
 
     /// What every served file says of itself, made once.

@@ -24,14 +24,17 @@ public struct CachingBlobStore: BlobStore {
     }
 
     public func get(_ key: String, range: ByteRangeRequest?, logger: Logger) async throws -> BlobRead? {
-        var whole = cache.get(key)
-        if whole == nil {
-            if range != nil { return try await base.get(key, range: range, logger: logger) }
-            guard let read = try await base.get(key, range: nil, logger: logger) else { return nil }
-            if read.size <= maxObjectBytes { cache.set(key, read.bytes) }
-            whole = read.bytes
-        }
-        guard let whole else { return nil }
+        if let read = try cached(key, range: range) { return read }
+        if range != nil { return try await base.get(key, range: range, logger: logger) }
+        guard let read = try await base.get(key, range: nil, logger: logger) else { return nil }
+        if read.size <= maxObjectBytes { cache.set(key, read.bytes) }
+        return read
+    }
+
+    /// The object (or the range of it) when it is in memory, without waiting; nil when it is not.
+    /// Throws `unsatisfiableRange` for a range outside a cached object.
+    public func cached(_ key: String, range: ByteRangeRequest?) throws -> BlobRead? {
+        guard let whole = cache.get(key) else { return nil }
         guard let range else { return BlobRead(bytes: whole, size: whole.readableBytes, range: nil) }
         guard let span = range.resolve(size: whole.readableBytes) else { throw BlobStoreError.unsatisfiableRange(size: whole.readableBytes) }
         return BlobRead(bytes: whole.getSlice(at: whole.readerIndex + span.lowerBound, length: span.count)!, size: whole.readableBytes, range: span)
