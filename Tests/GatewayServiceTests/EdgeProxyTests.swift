@@ -65,19 +65,10 @@ import Glibc
     /// Writes `text` on one connection and reads `count` answers (each with a `Content-Length`), then
     /// whether the server closed the connection after them (within a second).
     static func pipelined(port: Int, _ text: String, answers count: Int) throws -> (answers: [(status: Int, body: String)], closedAfter: Bool) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try GatewayHardeningTests.connection(port: port, sending: text)
         defer { close(fd) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw RawFailure(description: "could not connect") }
-        _ = text.withCString { send(fd, $0, strlen($0), 0) }
         var received: [UInt8] = []
         var answers: [(Int, String)] = []
         var chunk = [UInt8](repeating: 0, count: 65536)

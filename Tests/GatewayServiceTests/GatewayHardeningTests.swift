@@ -16,10 +16,11 @@ import Glibc
 @Suite struct GatewayHardeningTests {
     let ring = try! SigningKeyRing(encoded: SigningKeyRing.generateEncoded())
 
-    /// Opens a TCP connection, sends `text`, and hangs up.
-    static func sendAndHangUp(port: Int, _ text: String) throws {
+    struct NotConnected: Error {}
+
+    /// A TCP connection to 127.0.0.1:`port` that has sent `text` (the caller closes it).
+    static func connection(port: Int, sending text: String) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(fd >= 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -27,9 +28,17 @@ import Glibc
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        #expect(connected == 0)
+        guard fd >= 0, connected == 0 else {
+            if fd >= 0 { close(fd) }
+            throw NotConnected()
+        }
         _ = text.withCString { send(fd, $0, strlen($0), 0) }
-        close(fd)
+        return fd
+    }
+
+    /// Opens a TCP connection, sends `text`, and hangs up.
+    static func sendAndHangUp(port: Int, _ text: String) throws {
+        close(try connection(port: port, sending: text))
     }
 
     @Test func clientsThatHangUpMidBodyDoNotOpenTheUpstreamsBreaker() async throws {
