@@ -42,7 +42,7 @@ public enum MediaService: PlexusService {
             let metrics = RouteMetrics()
             let logger = environment.logger
             parts.server = EdgeChannel.server {
-                ImmediateAnswerHandler(serverName: "plexus-media", metrics: metrics, logger: logger) { MediaController.immediateAnswer($0, store: cache) }
+                ImmediateAnswerHandler(serverName: ServiceRuntime.serverName(name.rawValue), metrics: metrics, logger: logger) { MediaController.immediateAnswer($0, store: cache) }
             }
         }
         return parts

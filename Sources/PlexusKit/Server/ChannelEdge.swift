@@ -91,6 +91,13 @@ public enum HTTPDate {
     }
 }
 
+extension HTTPRequest {
+    /// The client asked to close the connection after the answer (`Connection: close`).
+    public var asksToClose: Bool {
+        headerFields[.connection].map { $0.lowercased().contains("close") } ?? false
+    }
+}
+
 /// An answer a service can give from memory, without a task: a status, headers and a body.
 public struct ImmediateAnswer: Sendable {
     /// The answer's head.
@@ -127,8 +134,15 @@ public final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChanne
     let logger: Logger
     /// Requests the router has and has not finished answering.
     var routerRequests = 0
-    /// The answer to the request being read (its end not yet seen).
-    var pending: (answer: ImmediateAnswer, request: HTTPRequest, requestID: String, start: UInt64)?
+    /// A request this handler answers, until its end is read.
+    struct Pending {
+        let answer: ImmediateAnswer
+        let request: HTTPRequest
+        let requestID: String
+        let start: UInt64
+    }
+
+    var pending: Pending?
     var wroteSinceFlush = false
     var closing = false
 
@@ -153,14 +167,14 @@ public final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChanne
         if case .head(let request) = part, routerRequests == 0, !closing, request.method == .get || request.method == .head,
            let found = answer(request) {
             let requestID = RequestIDMiddleware.accept(request.headerFields[.requestID]) ?? RequestTrace.newRequestID()
-            pending = (found, request, requestID, DispatchTime.now().uptimeNanoseconds)
+            pending = Pending(answer: found, request: request, requestID: requestID, start: DispatchTime.now().uptimeNanoseconds)
             return
         }
         if case .head = part { routerRequests += 1 }
         context.fireChannelRead(data)
     }
 
-    func write(_ pending: (answer: ImmediateAnswer, request: HTTPRequest, requestID: String, start: UInt64), context: ChannelHandlerContext) {
+    func write(_ pending: Pending, context: ChannelHandlerContext) {
         var response = pending.answer.response
         response.headerFields[.requestID] = pending.requestID
         response.headerFields[.date] = HTTPDate.now
@@ -169,8 +183,7 @@ public final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChanne
         if pending.request.method != .head, let body = pending.answer.body, body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(body)), promise: nil)
         }
-        let close = pending.request.headerFields[.connection].map { $0.lowercased().contains("close") } ?? false
-        if close {
+        if pending.request.asksToClose {
             closing = true
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }

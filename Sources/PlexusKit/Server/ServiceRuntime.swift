@@ -27,11 +27,14 @@ public enum ServiceRuntime {
         Application(
             router: router,
             server: server,
-            configuration: .init(address: .hostname(host, port: port), serverName: "plexus-\(name)"),
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName(name)),
             services: services,
             logger: logger
         )
     }
+
+    /// The `Server` header of a service's answers.
+    public static func serverName(_ service: String) -> String { "plexus-" + service }
 
     /// A readiness check for a database whose migrations must be applied.
     public static func databaseReadiness(_ database: Database, migrations: [MigrationSet], logger: Logger) -> ReadinessCheck {
