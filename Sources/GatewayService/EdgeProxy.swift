@@ -69,12 +69,13 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// Request headers not forwarded: the connection's own, and `Expect` (the body is sent whole).
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-                                        "transfer-encoding", "upgrade", "host", "content-length", "expect", "proxy-connection"]
-    /// Answer headers not relayed (`Content-Length` is: the answer is relayed as it came).
+    /// Headers of one connection, never relayed either way (`Content-Length` of an answer is: the
+    /// answer is relayed as it came).
     static let answerHopByHop: Set<String> = ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                               "transfer-encoding", "upgrade", "proxy-connection"]
+    /// Request headers not forwarded: the connection's, and the ones the edge sets itself (`Host`,
+    /// `Content-Length` of the body it read whole, `Expect`, answered by reading it whole).
+    static let hopByHop = answerHopByHop.union(["host", "content-length", "expect"])
 
     static let traceparent = HTTPField.Name("traceparent")!
 
@@ -89,7 +90,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         let traceparent: String
         let start = NIODeadline.now()
         /// Headers every answer to it carries (rate limit, security, CORS, request id).
-        var edgeHeaders: HTTPFields
+        let edgeHeaders: HTTPFields
         let personal: Bool
         /// The client asked to close the connection after this answer.
         let closeAfter: Bool
@@ -113,7 +114,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
             self.traceparent = traceparent
             self.edgeHeaders = edgeHeaders
             self.personal = personal
-            closeAfter = request.headerFields[.connection].map { $0.lowercased().contains("close") } ?? false
+            closeAfter = request.asksToClose
         }
     }
 
@@ -235,9 +236,16 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if case .forwarding(let exchange) = state, let connection = exchange.connection {
-            // the client reads slower than the service answers: stop reading the service meanwhile
-            connection.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
-            if context.channel.isWritable { connection.read() }
+            // the client reads slower than the service answers: stop reading the service meanwhile,
+            // and stop its deadline (the wait is the client's, never counted against the service)
+            let writable = context.channel.isWritable
+            connection.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
+            if writable {
+                armDeadline(exchange)
+                connection.read()
+            } else {
+                exchange.timeout?.cancel()
+            }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -347,12 +355,18 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
                                                       retryAfter: retryAfter))
             return
         }
-        let timeout = proxy.configuration.upstreamTimeout
+        armDeadline(exchange)
+        connect(exchange, upstream: upstream)
+    }
+
+    /// The service's deadline (`PLEXUS_GATEWAY_UPSTREAM_TIMEOUT`), from now: it runs while the
+    /// edge waits for the service, and starts again when a slow client has caught up.
+    func armDeadline(_ exchange: Exchange) {
+        exchange.timeout?.cancel()
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        exchange.timeout = context.eventLoop.scheduleTask(in: timeout.timeAmount) {
+        exchange.timeout = context.eventLoop.scheduleTask(in: proxy.configuration.upstreamTimeout.timeAmount) {
             loopBound.value.timedOut(exchange)
         }
-        connect(exchange, upstream: upstream)
     }
 
     func connect(_ exchange: Exchange, upstream: UpstreamAddress) {
@@ -514,9 +528,12 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         }
     }
 
-    /// The client left while its request was forwarded: the service's connection cannot be reused.
+    /// The client left while its request was forwarded: the service's connection cannot be reused,
+    /// and a call without an outcome gives its breaker probe back (a client hanging up must not
+    /// leave the service's breaker waiting for a verdict, refusing everybody).
     func dropConnection(of exchange: Exchange) {
         exchange.timeout?.cancel()
+        if exchange.dispatched, !exchange.answered, let upstream = exchange.upstream { proxy.breakers.release(upstream.name) }
         if let connection = exchange.connection {
             exchange.connection = nil
             (try? connection.pipeline.syncOperations.handler(type: UpstreamHandler.self))?.abandon()

@@ -16,6 +16,8 @@ import Glibc
 /// upstream: order of pipelined answers, large and HEAD answers, and an upstream that does not answer.
 @Suite struct EdgeProxyTests {
     static let blobSize = 3 << 20
+    /// More than the kernel buffers a socket's sends (4 MiB here), so a client that stops reading stalls the relay.
+    static let bigSize = 24 << 20
 
     static func upstream() -> Router<PlexusContext> {
         let router = Router(context: PlexusContext.self, options: .autoGenerateHeadEndpoints)
@@ -26,6 +28,11 @@ import Glibc
             Response(status: .ok, headers: [.contentType: "application/octet-stream"],
                      body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "b"), count: blobSize)))
         }
+        router.get("/api/v1/big") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/octet-stream"],
+                     body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "g"), count: bigSize)))
+        }
+        router.get("/api/v1/unavailable") { _, _ in Response(status: .serviceUnavailable) }
         router.get("/api/v1/slow") { _, _ in
             try await Task.sleep(for: .seconds(3))
             return try Response.json(["late": true])
@@ -37,7 +44,8 @@ import Glibc
         var urls: [ServiceName: String] = [:]
         urls[.catalog] = "http://127.0.0.1:\(port)"
         let routes = [GatewayRoute("GET", "/api/v1/echo/{n}", .catalog), GatewayRoute("GET", "/api/v1/blob", .catalog),
-                      GatewayRoute("GET", "/api/v1/slow", .catalog)]
+                      GatewayRoute("GET", "/api/v1/slow", .catalog), GatewayRoute("GET", "/api/v1/unavailable", .catalog),
+                      GatewayRoute("GET", "/api/v1/big", .catalog)]
         return GatewayConfiguration(common: .test(.gateway, database: nil, serviceURLs: urls), routes: routes, upstreamTimeout: .seconds(1))
     }
 
@@ -132,6 +140,62 @@ import Glibc
             try await Task.sleep(for: .milliseconds(1500))
             // expect: the gateway is alive and serves the next client
             let next = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/echo/5"), timeout: .seconds(10))
+            #expect(next.status == .ok)
+        }
+    }
+
+    @Test func aClientLeavingDuringTheBreakersProbeDoesNotLeaveTheServiceRefused() async throws {
+        try await Self.withEdge { gateway in
+            let get = { (path: String) in
+                try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)" + path), timeout: .seconds(10)).status
+            }
+            // setup: five 503s open the service's breaker (5 s); when it lets a probe through, the
+            // probe's client asks for the slow answer and hangs up at once
+            for _ in 0..<5 { _ = try await get("/api/v1/unavailable") }
+            #expect(try await get("/api/v1/echo/1") == .serviceUnavailable, "the breaker is open")
+            try await Task.sleep(for: .milliseconds(5200))
+            try GatewayHardeningTests.sendAndHangUp(port: gateway, "GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(300))
+            // expect: the next request is the probe, answered by the service
+            #expect(try await get("/api/v1/echo/2") == .ok)
+        }
+    }
+
+    /// Reads the 24 MB answer over a small receive buffer, pausing `pause` after the first bytes.
+    static func slowRead(port: Int, pause: Duration) throws -> Int {
+        let fd = try GatewayHardeningTests.connection(port: port, sending: "GET /api/v1/big HTTP/1.1\r\nHost: x\r\n\r\n", receiveBuffer: 16 << 10)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var total = recv(fd, &chunk, chunk.count, 0)
+        Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18)
+        while true {
+            let read = recv(fd, &chunk, chunk.count, 0)
+            guard read > 0 else { break }
+            total += read
+            if total >= bigSize { break }
+        }
+        return total
+    }
+
+    @Test func aClientReadingSlowerThanTheDeadlineGetsTheWholeAnswerAndTheServiceStaysTrusted() async throws {
+        try await Self.withEdge { gateway in
+            // act: five clients with small receive buffers stop reading for longer than the service's
+            // deadline (1 s) while 24 MB answers are relayed: as many as open its breaker if counted
+            let received = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        try await withCheckedThrowingContinuation { continuation in
+                            Thread.detachNewThread { continuation.resume(with: Result { try Self.slowRead(port: gateway, pause: .milliseconds(2500)) }) }
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // expect: every whole answer arrived (the wait was the clients'), and the service is still served
+            #expect(received.count == 5 && received.allSatisfy { $0 >= Self.bigSize })
+            let next = try await HTTPClient.plexus.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/v1/echo/3"), timeout: .seconds(10))
             #expect(next.status == .ok)
         }
     }

@@ -18,9 +18,11 @@ import Glibc
 
     struct NotConnected: Error {}
 
-    /// A TCP connection to 127.0.0.1:`port` that has sent `text` (the caller closes it).
-    static func connection(port: Int, sending text: String) throws -> Int32 {
+    /// A TCP connection to 127.0.0.1:`port` that has sent `text` (the caller closes it), with a
+    /// receive buffer of `receiveBuffer` bytes when given.
+    static func connection(port: Int, sending text: String, receiveBuffer: Int32? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

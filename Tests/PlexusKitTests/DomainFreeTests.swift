@@ -33,6 +33,24 @@ import Testing
         #expect(after == false)
     }
 
+    @Test func aProbeWithoutAnOutcomeGivesItsPlaceBack() {
+        var breaker = CircuitBreaker(failureThreshold: 1, openDuration: .seconds(5))
+        let start = ContinuousClock.now
+        breaker.record(success: false, now: start)
+        let probe = breaker.allow(now: start + .seconds(6))
+        let second = breaker.allow(now: start + .seconds(6))
+        #expect(probe && !second, "one probe at a time")
+        // act: the probe's caller leaves before the upstream answers
+        breaker.release(now: start + .seconds(7))
+        // expect: the next call is the probe; a released closed breaker is unchanged
+        let next = breaker.allow(now: start + .seconds(7))
+        #expect(next)
+        var closed = CircuitBreaker(failureThreshold: 2, openDuration: .seconds(5))
+        closed.record(success: false, now: start)
+        closed.release(now: start)
+        #expect(closed.state == .closed(failures: 1))
+    }
+
     @Test func successResetsTheCount() {
         var breaker = CircuitBreaker(failureThreshold: 2, openDuration: .seconds(5))
         let now = ContinuousClock.now

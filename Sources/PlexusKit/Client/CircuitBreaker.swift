@@ -53,6 +53,13 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
+    /// A call that went out ended without an outcome (its caller left before the upstream
+    /// answered): a probe's place is given back, so the next call probes instead of the breaker
+    /// waiting for an outcome that never comes. Nothing else changes.
+    public mutating func release(now: ContinuousClock.Instant) {
+        if case .halfOpen = state { state = .open(until: now) }
+    }
+
     /// Seconds until a probe may go out (for `Retry-After`), 0 when closed.
     public func retryAfter(now: ContinuousClock.Instant) -> Int {
         guard case .open(let until) = state else { return 0 }
@@ -89,6 +96,12 @@ public final class CircuitBreakers: Sendable {
             breaker.record(success: success, now: now)
             breakers[upstream] = breaker
         }
+    }
+
+    /// A call to `upstream` ended without an outcome (``CircuitBreaker/release(now:)``).
+    public func release(_ upstream: String) {
+        let now = ContinuousClock.now
+        breakers.withLockedValue { breakers in breakers[upstream]?.release(now: now) }
     }
 
     /// The state of `upstream`'s breaker.
