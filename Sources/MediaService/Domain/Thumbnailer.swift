@@ -66,7 +66,11 @@ struct Thumbnailer: Sendable {
         defer { try? errors.close() }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", "VIPS_WARNING": "0"]
+        // One libvips worker thread: with several, an error decoding a tile on one of them does not
+        // always fail the run (libvips 8.14: a corrupt PNG passed `--fail-on error` about one run in
+        // four and became a thumbnail). Jobs run side by side, so the cores stay busy anyway.
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin", "VIPS_WARNING": "0",
+                               "VIPS_CONCURRENCY": "1"]
         let finished = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { finished.continuation.yield($0.terminationStatus); finished.continuation.finish() }
         try process.run()
