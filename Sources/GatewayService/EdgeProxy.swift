@@ -88,12 +88,9 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         let upstream: UpstreamAddress?
         let requestID: String
         let traceparent: String
-        let start = NIODeadline.now()
+        let start = DispatchTime.now().uptimeNanoseconds
         /// Headers every answer to it carries (rate limit, security, CORS, request id).
         let edgeHeaders: HTTPFields
-        let personal: Bool
-        /// The client asked to close the connection after this answer.
-        let closeAfter: Bool
         var body: ByteBuffer?
         var requestEnded = false
         var verifying = false
@@ -106,15 +103,13 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         var timeout: Scheduled<Void>?
         var status = 0
 
-        init(request: HTTPRequest, route: GatewayRoute?, upstream: UpstreamAddress?, requestID: String, traceparent: String, edgeHeaders: HTTPFields, personal: Bool) {
+        init(request: HTTPRequest, route: GatewayRoute?, upstream: UpstreamAddress?, requestID: String, traceparent: String, edgeHeaders: HTTPFields) {
             self.request = request
             self.route = route
             self.upstream = upstream
             self.requestID = requestID
             self.traceparent = traceparent
             self.edgeHeaders = edgeHeaders
-            self.personal = personal
-            closeAfter = request.asksToClose
         }
     }
 
@@ -297,7 +292,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
         SecurityHeadersMiddleware.apply(to: &headers, allowedOrigin: SecurityHeadersMiddleware.allowedOrigin(request.headerFields[.origin], among: proxy.corsOrigins))
         headers[.requestID] = requestID
         let exchange = Exchange(request: request, route: route, upstream: upstream, requestID: requestID, traceparent: trace.traceparent,
-                                edgeHeaders: headers, personal: request.headerFields[.authorization] != nil)
+                                edgeHeaders: headers)
         if let problem = limited ?? refusal {
             refuse(exchange, problem)
         }
@@ -474,7 +469,7 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
 
     /// Ends an answer; closes the connection after it when the client asked so.
     func writeEnd(of exchange: Exchange) {
-        guard exchange.closeAfter else {
+        guard exchange.request.asksToClose else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             return
         }
@@ -550,7 +545,8 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
             if field.name == .contentSecurityPolicy, contentSecurityPolicy != nil { continue }
             fields[field.name] = field.value
         }
-        if exchange.personal, fields[.cacheControl] == nil { fields[.cacheControl] = "no-store" }
+        // a credentialed request's answer is no shared cache's business (as PersonalResponseMiddleware)
+        if exchange.request.headerFields[.authorization] != nil, fields[.cacheControl] == nil { fields[.cacheControl] = "no-store" }
     }
 
     /// Answers a problem now; the rest of the request is read and dropped (a client still sending
@@ -584,14 +580,8 @@ final class EdgeProxyHandler: ChannelDuplexHandler, RemovableChannelHandler, Ups
     }
 
     func record(_ exchange: Exchange) {
-        let nanoseconds = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(exchange.start.uptimeNanoseconds)
-        proxy.metrics.record(route: exchange.route?.path ?? "NotFound", method: exchange.request.method.rawValue, status: exchange.status, nanoseconds: nanoseconds)
-        if proxy.logger.logLevel <= .debug {
-            var logger = proxy.logger
-            logger[metadataKey: "requestId"] = .string(exchange.requestID)
-            logger.debug("request", metadata: ["method": .string(exchange.request.method.rawValue), "path": .string(exchange.request.path ?? ""),
-                                               "status": .stringConvertible(exchange.status), "ms": .stringConvertible(nanoseconds / 1_000_000)])
-        }
+        proxy.metrics.answered(exchange.request, route: exchange.route?.path ?? "NotFound", status: exchange.status, requestID: exchange.requestID,
+                               start: exchange.start, logger: proxy.logger)
     }
 
     /// The current request is answered: the next one waiting is taken up.

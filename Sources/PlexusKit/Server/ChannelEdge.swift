@@ -55,8 +55,20 @@ public final class RouteMetrics: Sendable {
     /// Creates an empty set.
     public init() {}
 
+    /// Counts a request answered outside the router that began at `start` (uptime nanoseconds), and
+    /// writes the debug access line the router's request-id middleware writes for its own.
+    public func answered(_ request: HTTPRequest, route: String, status: Int, requestID: String, start: UInt64, logger: Logger) {
+        let nanoseconds = Int64(DispatchTime.now().uptimeNanoseconds - start)
+        record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanoseconds)
+        guard logger.logLevel <= .debug else { return }
+        var logger = logger
+        logger[metadataKey: "requestId"] = .string(requestID)
+        logger.debug("request", metadata: ["method": .string(request.method.rawValue), "path": .string(request.path ?? ""),
+                                           "status": .stringConvertible(status), "ms": .stringConvertible(nanoseconds / 1_000_000)])
+    }
+
     /// Counts one request and its duration.
-    public func record(route: String, method: String, status: Int, nanoseconds: Int64) {
+    func record(route: String, method: String, status: Int, nanoseconds: Int64) {
         let key = Key(route: route, method: method, status: status)
         let (counter, timer) = handles.withLockedValue { handles in
             if let found = handles[key] { return found }
@@ -77,12 +89,11 @@ public enum HTTPDate {
 
     /// Now.
     public static var now: String {
-        var time = time_t(0)
-        Glibc.time(&time)
-        let second = Int(time)
+        var clock = time(nil)
+        let second = Int(clock)
         if let cached = cache.withLockedValue({ $0.second == second ? $0.text : nil }) { return cached }
         var parts = tm()
-        gmtime_r(&time, &parts)
+        gmtime_r(&clock, &parts)
         var buffer = [Int8](repeating: 0, count: 40)
         let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
         let text = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -191,14 +202,8 @@ public final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChanne
             context.write(wrapOutboundOut(.end(nil)), promise: nil)
             wroteSinceFlush = true
         }
-        let nanoseconds = Int64(DispatchTime.now().uptimeNanoseconds - pending.start)
-        metrics.record(route: pending.answer.route, method: pending.request.method.rawValue, status: response.status.code, nanoseconds: nanoseconds)
-        if logger.logLevel <= .debug {
-            var logger = logger
-            logger[metadataKey: "requestId"] = .string(pending.requestID)
-            logger.debug("request", metadata: ["method": .string(pending.request.method.rawValue), "path": .string(pending.request.path ?? ""),
-                                               "status": .stringConvertible(response.status.code), "ms": .stringConvertible(nanoseconds / 1_000_000)])
-        }
+        metrics.answered(pending.request, route: pending.answer.route, status: response.status.code, requestID: pending.requestID,
+                         start: pending.start, logger: logger)
     }
 
     /// Answers written while reading go out together when the read is done (pipelined requests share a write).
