@@ -148,4 +148,51 @@ struct ReservationRouteTests {
             #expect(try await http.send(.post, CatalogEndpoints.commit.path(["orderId": order.uuidString]), [String: String](), token: token).status == .conflict)
         }
     }
+
+    @Test("a product's in-stock count stays exact when buyers take the last units of its variants while its seller restocks them, and nobody gets a 503")
+    func stockedCountUnderRaces() async throws {
+        try await CatalogHarness.with(cacheSize: 0) { harness, http in
+            let category = try await harness.category(http, "Race \(UUID().uuidString.prefix(6))")
+            let (seller, _) = try await harness.openShop(http)
+            let token = try await harness.serviceToken()
+            var products: [UUID] = []
+            for round in 0..<12 {
+                var request = product("Racer \(round)", category: category, sku: "RACE-\(round)-A", stock: 1)
+                request.variants.append(CreateVariantRequest(sku: "RACE-\(round)-B", options: ["colour": "White"], price: usd(1999), stock: 1))
+                let created = try await http.create(request, token: seller)
+                products.append(created.id)
+                let (a, b) = (created.variants[0].id, created.variants[1].id)
+                // two buyers take the last unit of each variant while the seller sets both variants' stock
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    group.addTask { Int(try await http.reserve(.v7(), [(a, 1)], token: token).status.code) }
+                    group.addTask { Int(try await http.reserve(.v7(), [(b, 1)], token: token).status.code) }
+                    group.addTask { Int(try await http.send(.put, "/api/v1/variants/\(a)/stock", SetStockRequest(onHand: 1), token: seller).status.code) }
+                    group.addTask { Int(try await http.send(.put, "/api/v1/variants/\(b)/stock", SetStockRequest(onHand: 1), token: seller).status.code) }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(statuses.sorted() == [200, 200, 201, 201], "round \(round)")
+            }
+
+            // every product's count is what its variants say, and listings agree: all sold out
+            let wrong = try await harness.client.column("""
+                SELECT count(*)::int FROM products p
+                WHERE stocked_variants <> (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.on_hand > v.reserved)
+                """, as: Int.self)
+            #expect(wrong == [0])
+            let inStock = try await http.get("/api/v1/products?category=\(category)&inStock=true").decode(ProductListDTO.self)
+            #expect(inStock.items.isEmpty)
+            let soldOut = try await http.get("/api/v1/products?category=\(category)&inStock=false&limit=100").decode(ProductListDTO.self)
+            #expect(Set(soldOut.items.map(\.id)) == Set(products))
+            #expect(soldOut.items.allSatisfy { !$0.inStock })
+
+            // a restock brings a product back; deleting its stocked variant takes it out again
+            let first = try await harness.client.column("SELECT id FROM variants WHERE product_id = \(products[0]) ORDER BY sku", as: UUID.self)
+            #expect(try await http.send(.put, "/api/v1/variants/\(first[0])/stock", SetStockRequest(onHand: 5), token: seller).status == .ok)
+            #expect(try await http.get("/api/v1/products?category=\(category)&inStock=true").decode(ProductListDTO.self).items.map(\.id) == [products[0]])
+            let extra = try await http.send(.post, "/api/v1/products/\(products[0])/variants",
+                                            CreateVariantRequest(sku: "RACE-0-C", options: ["colour": "Red"], price: usd(1999), stock: 2), token: seller)
+            #expect(extra.status == .created)
+            #expect(try await harness.client.column("SELECT stocked_variants FROM products WHERE id = \(products[0])", as: Int.self) == [2])
+        }
+    }
 }

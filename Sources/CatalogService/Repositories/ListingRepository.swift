@@ -27,16 +27,9 @@ struct ListingRepository: Sendable {
         async let tsquery: String? = { if let text = query.text { try await self.tsquery(for: text, logger: logger) } else { nil } }()
         async let categories: [UUID]? = { if let category = query.category { try await self.subtree(of: category, logger: logger) } else { nil } }()
         let resolved = Resolved(query: query, tsquery: try await tsquery, categories: try await categories)
-        if let known {
-            let (shown, next) = try await self.items(resolved, logger: logger)
-            return ProductListDTO(items: shown, nextCursor: next, facets: known)
-        }
-        async let page = items(resolved, logger: logger)
-        async let counted = facets(resolved, logger: logger)
-        let (items, next) = try await page
-        let facets = try await counted
-        cache.store(ifUnchangedSince: generation) { cache.facets.set(query.filterKey, facets) }
-        return ProductListDTO(items: items, nextCursor: next, facets: facets)
+        let (items, next, counted) = try await page(resolved, countingFacets: known == nil, logger: logger)
+        if let counted { cache.store(ifUnchangedSince: generation) { cache.facets.set(query.filterKey, counted) } }
+        return ProductListDTO(items: items, nextCursor: next, facets: known ?? counted ?? facets(categories: [], bands: []))
     }
 
     // MARK: Resolution
@@ -97,22 +90,23 @@ struct ListingRepository: Sendable {
         if let min = query.minPrice { sql.append(" AND p.max_price >= \(sql.bind(min))") }
         if let max = query.maxPrice { sql.append(" AND p.min_price <= \(sql.bind(max))") }
         switch query.inStock {
-        case true?: sql.append(" AND \(Self.inStock("p"))")
-        case false?: sql.append(" AND NOT \(Self.inStock("p"))")
+        case true?: sql.append(" AND p.stocked_variants > 0")
+        case false?: sql.append(" AND p.stocked_variants = 0")
         case nil: break
         }
         if let rating = query.minRating { sql.append(" AND p.rating_count > 0 AND p.rating_rank >= \(sql.bind(rating))") }
         if !query.attributes.isEmpty { sql.append(" AND p.attributes @> \(sql.bind(encodeJSON(query.attributes)))::jsonb") }
     }
 
-    /// Whether the product aliased `table` has a variant with units available.
-    static func inStock(_ table: String) -> String {
-        "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = \(table).id AND v.on_hand > v.reserved)"
-    }
+    // MARK: Page and facets
 
-    // MARK: Items
-
-    private func items(_ resolved: Resolved, logger: Logger) async throws -> ([ProductSummaryDTO], String?) {
+    /// One statement: the page's products and, when `countingFacets`, the category and price-band
+    /// counts over every match. The matches are found once (`m`): the page is the first rows of
+    /// them in the listing's order (after the cursor), and only those rows are joined to their
+    /// display columns and main image; the counts group all of them. Without counts `m` is inlined,
+    /// so the planner can walk an index in the listing's order and stop after a page.
+    private func page(_ resolved: Resolved, countingFacets: Bool, logger: Logger)
+        async throws -> (items: [ProductSummaryDTO], next: String?, facets: FacetsDTO?) {
         let query = resolved.query
         let key: String
         switch query.sort {
@@ -121,84 +115,86 @@ struct ListingRepository: Sendable {
         case .bestSelling: key = "p.sold_count"
         case .rating: key = "p.rating_rank"
         }
-        // The page is chosen first (filters, order, limit) and only its rows get their stock flag and
-        // main image: joining those for every candidate row made the planner do it before filtering.
-        var sql = SQLBuilder("""
-            SELECT q.id, q.slug, q.name, q.shop_id, q.category_id, q.min_price, q.max_price, q.rating_count, q.rating_sum, q.sort_key,
-                   \(Self.inStock("q")), img.media_id, img.url
-            FROM (SELECT p.id, p.slug, p.name, p.shop_id, p.category_id, p.min_price, p.max_price, p.rating_count, p.rating_sum,
-            """)
-        let rank: String
+        var sql = SQLBuilder("WITH m AS \(countingFacets ? "MATERIALIZED " : "")(SELECT p.id, p.category_id, p.min_price, \(key) AS sort_key, ")
         if query.sort == .relevance, let tsquery = resolved.tsquery, !tsquery.isEmpty {
-            rank = "ts_rank(p.search, \(sql.bind(tsquery))::tsquery)"
+            sql.append("ts_rank(p.search, \(sql.bind(tsquery))::tsquery)")
         } else {
-            rank = "0::real"
+            sql.append("0::real")
         }
-        sql.append(" \(key) AS sort_key, \(rank) AS rank FROM products p")
+        sql.append(" AS rank FROM products p")
         try appendFilters(resolved, to: &sql)
         let cursor = query.cursor
         let order: String
+        var after = ""
         switch query.sort {
         case .relevance:
-            order = "q.rank DESC, q.id DESC"
-            sql.append(" ORDER BY rank DESC, p.id DESC LIMIT \(sql.bind(query.limit + 1)) OFFSET \(sql.bind(cursor?.offset ?? 0))")
+            order = "rank DESC, id DESC"
         case .newest:
-            order = "q.id DESC"
-            if let id = cursor?.id { sql.append(" AND p.id < \(sql.bind(id))") }
-            sql.append(" ORDER BY p.id DESC LIMIT \(sql.bind(query.limit + 1))")
+            order = "id DESC"
+            if let id = cursor?.id { after = " WHERE id < \(sql.bind(id))" }
         case .price:
-            order = "q.sort_key, q.id"
-            if let id = cursor?.id { sql.append(" AND (p.min_price, p.id) > (\(sql.bind(Int(cursor?.key ?? 0))), \(sql.bind(id)))") }
-            sql.append(" ORDER BY p.min_price, p.id LIMIT \(sql.bind(query.limit + 1))")
+            order = "sort_key, id"
+            if let id = cursor?.id { after = " WHERE (sort_key, id) > (\(sql.bind(cursor?.key ?? 0)), \(sql.bind(id)))" }
         case .priceDescending, .bestSelling, .rating:
-            order = "q.sort_key DESC, q.id DESC"
-            if let id = cursor?.id { sql.append(" AND (\(key), p.id) < (\(sql.bind(Int(cursor?.key ?? 0))), \(sql.bind(id)))") }
-            sql.append(" ORDER BY \(key) DESC, p.id DESC LIMIT \(sql.bind(query.limit + 1))")
+            order = "sort_key DESC, id DESC"
+            if let id = cursor?.id { after = " WHERE (sort_key, id) < (\(sql.bind(cursor?.key ?? 0)), \(sql.bind(id)))" }
         }
-        sql.append(") q LEFT JOIN LATERAL (SELECT i.media_id, coalesce(i.thumbnails->>'medium', i.url) AS url FROM product_images i WHERE i.product_id = q.id")
-        sql.append(" ORDER BY i.position, i.created_at LIMIT 1) img ON true ORDER BY \(order)")
+        sql.append("), page AS (SELECT id, sort_key, row_number() OVER (ORDER BY \(order)) AS ord FROM m\(after) ORDER BY \(order)")
+        sql.append(" LIMIT \(sql.bind(query.limit + 1))")
+        if query.sort == .relevance { sql.append(" OFFSET \(sql.bind(cursor?.offset ?? 0))") }
+        sql.append("""
+            ) SELECT 0 AS kind, page.ord, q.id, q.slug, q.name, q.shop_id, q.category_id, q.min_price, q.max_price, q.rating_count, q.rating_sum,
+                     page.sort_key, q.stocked_variants > 0, img.media_id, img.url, NULL::int AS band, NULL::int AS count
+            FROM page JOIN products q ON q.id = page.id
+            LEFT JOIN LATERAL (SELECT i.media_id, coalesce(i.thumbnails->>'medium', i.url) AS url FROM product_images i WHERE i.product_id = q.id
+                               ORDER BY i.position, i.created_at LIMIT 1) img ON true
+            """)
+        if countingFacets {
+            let bounds = try sql.bindThrowing(PriceBands.bounds.map(Int64.init))
+            let band = "width_bucket(m.min_price, \(bounds)::bigint[]) - 1"
+            sql.append("""
+                 UNION ALL
+                SELECT 1 + GROUPING(m.category_id), 0, m.category_id, NULL, c.name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       (\(band))::int, count(*)::int
+                FROM m JOIN categories c ON c.id = m.category_id GROUP BY GROUPING SETS ((m.category_id, c.name), (\(band)))
+                """)
+        }
+        sql.append(" ORDER BY kind, ord")
         var rows: [(ProductSummaryDTO, Int64)] = []
+        var categories: [FacetsDTO.CategoryCount] = []
+        var bands = [Int](repeating: 0, count: PriceBands.bounds.count)
         for try await row in try await client.query(sql.query, logger: logger) {
-            let (id, slug, name, shop, category, minPrice, maxPrice, ratingCount, ratingSum, sortKey, inStock, mediaID, url)
-                = try row.decode((UUID, String, String, UUID, UUID, Int, Int, Int, Int, Int64, Bool, UUID?, String?).self)
-            let image = url ?? mediaID.map { MediaLinks.file($0, base: imageBase) }
-            rows.append((ProductSummaryDTO(id: id, slug: slug, name: name, shopId: shop, categoryId: category,
-                                           priceRange: PriceRange(min: Money(amount: minPrice, currency: currency), max: Money(amount: maxPrice, currency: currency)),
-                                           imageURL: image, rating: RatingSummary.make(count: ratingCount, sum: ratingSum), inStock: inStock), sortKey))
+            let (kind, _, id, slug, name, shop, category, minPrice, maxPrice, ratingCount, ratingSum, sortKey, inStock, mediaID, url, bandIndex, count)
+                = try row.decode((Int, Int64, UUID?, String?, String?, UUID?, UUID?, Int?, Int?, Int?, Int?, Int64?, Bool?, UUID?, String?, Int?, Int?).self)
+            switch kind {
+            case 0:
+                guard let id, let slug, let name, let shop, let category, let minPrice, let maxPrice, let ratingCount, let ratingSum, let sortKey, let inStock
+                else { continue }
+                let image = url ?? mediaID.map { MediaLinks.file($0, base: imageBase) }
+                rows.append((ProductSummaryDTO(id: id, slug: slug, name: name, shopId: shop, categoryId: category,
+                                               priceRange: PriceRange(min: Money(amount: minPrice, currency: currency), max: Money(amount: maxPrice, currency: currency)),
+                                               imageURL: image, rating: RatingSummary.make(count: ratingCount, sum: ratingSum), inStock: inStock), sortKey))
+            case 1:
+                if let id, let name, let count { categories.append(.init(id: id, name: name, count: count)) }
+            default:
+                if let bandIndex, let count, bands.indices.contains(bandIndex) { bands[bandIndex] += count }
+            }
         }
         let shown = Array(rows.prefix(query.limit))
-        guard rows.count > query.limit, let last = shown.last else { return (shown.map(\.0), nil) }
+        let counted = countingFacets ? facets(categories: categories, bands: bands) : nil
+        guard rows.count > query.limit, let last = shown.last else { return (shown.map(\.0), nil, counted) }
         let next = query.sort == .relevance
             ? ListingCursor(offset: (cursor?.offset ?? 0) + query.limit)
             : ListingCursor(key: last.1, id: last.0.id)
-        return (shown.map(\.0), next.encoded)
+        return (shown.map(\.0), next.encoded, counted)
     }
 
-    // MARK: Facets
-
-    /// Category and price-band counts over every match, in one grouped query.
-    private func facets(_ resolved: Resolved, logger: Logger) async throws -> FacetsDTO {
-        var sql = SQLBuilder()
-        let bounds = try sql.bindThrowing(PriceBands.bounds.map(Int64.init))
-        let band = "width_bucket(p.min_price, \(bounds)::bigint[]) - 1"
-        sql.append("SELECT GROUPING(p.category_id)::int, p.category_id, c.name, (\(band))::int, count(*)::int FROM products p")
-        sql.append(" JOIN categories c ON c.id = p.category_id")
-        try appendFilters(resolved, to: &sql)
-        sql.append(" GROUP BY GROUPING SETS ((p.category_id, c.name), (\(band)))")
-        var categories: [FacetsDTO.CategoryCount] = []
-        var bands = [Int](repeating: 0, count: PriceBands.bounds.count)
-        for try await (groupedOut, categoryID, name, bandIndex, count) in try await client.query(sql.query, logger: logger)
-            .decode((Int, UUID?, String?, Int?, Int).self) {
-            if groupedOut == 0, let categoryID, let name {
-                categories.append(.init(id: categoryID, name: name, count: count))
-            } else if let bandIndex, bands.indices.contains(bandIndex) {
-                bands[bandIndex] += count
-            }
-        }
+    /// The facets of counted categories and price bands (by band index), categories largest first.
+    private func facets(categories: [FacetsDTO.CategoryCount], bands: [Int]) -> FacetsDTO {
         let priceBands = PriceBands.bounds.enumerated().map { index, lower in
             FacetsDTO.PriceBand(min: Money(amount: lower, currency: currency),
                                 max: index + 1 < PriceBands.bounds.count ? Money(amount: PriceBands.bounds[index + 1], currency: currency) : nil,
-                                count: bands[index])
+                                count: bands.indices.contains(index) ? bands[index] : 0)
         }
         return FacetsDTO(categories: categories.sorted { ($0.count, $1.name) > ($1.count, $0.name) }, priceBands: priceBands)
     }

@@ -26,6 +26,7 @@ struct ReservationRepository: Sendable {
                 else { throw CatalogError.reservationMismatch }
                 return existing
             }
+            try await lockProducts(ofVariants: lines.map(\.variantId), connection, logger: logger)
             var short: [UUID] = []
             var stillInStock: [UUID: Bool] = [:]
             for line in lines {
@@ -55,6 +56,23 @@ struct ReservationRepository: Sendable {
             }
             return try await load(request.orderId, connection, logger: logger)!
         }
+    }
+
+    /// Locks the products whose variants a stock change is about to touch, in id order, before any
+    /// variant: a variant whose availability flips moves its product's in-stock count (a trigger),
+    /// and a seller's change locks the product first too. Taking the product after the variant
+    /// deadlocked with a seller restocking that variant (a 503 for one of them).
+    private func lockProducts(ofVariants variants: [UUID], _ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            SELECT 1 FROM products WHERE id IN (SELECT product_id FROM variants WHERE id = ANY(\(variants)::uuid[])) ORDER BY id FOR NO KEY UPDATE
+            """, logger: logger)
+    }
+
+    /// ``lockProducts(ofVariants:_:logger:)`` for the lines of reservations.
+    private func lockProducts(ofOrders orders: [UUID], _ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            SELECT 1 FROM products WHERE id IN (SELECT product_id FROM reservation_lines WHERE order_id = ANY(\(orders)::uuid[])) ORDER BY id FOR NO KEY UPDATE
+            """, logger: logger)
     }
 
     /// 422 when some variants are unknown or not for sale, otherwise 409 for missing stock.
@@ -98,6 +116,7 @@ struct ReservationRepository: Sendable {
         case (.returned?, _): throw CatalogError.reservationSettled(.returned)
         case (.reserved?, _): throw CatalogError.reservationSettled(.released)
         }
+        try await lockProducts(ofOrders: [orderID], connection, logger: logger)
         let products = try await connection.query("""
             UPDATE variants v SET \(unescaped: stock), updated_at = now() FROM reservation_lines l
             WHERE l.order_id = \(orderID) AND v.id = l.variant_id RETURNING v.product_id, v.on_hand - v.reserved - l.quantity
@@ -155,11 +174,16 @@ struct ReservationRepository: Sendable {
     /// Returns the units of lapsed reservations (a batch per call); returns how many lapsed.
     func expire(limit: Int = 500, logger: Logger) async throws -> Int {
         try await client.withTransaction(logger: logger) { connection in
+            let due = try await connection.query("""
+                SELECT order_id FROM reservations WHERE status = 'reserved' AND expires_at <= now()
+                ORDER BY expires_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, logger: logger)
+            var orders: [UUID] = []
+            for try await order in due.decode(UUID.self) { orders.append(order) }
+            guard !orders.isEmpty else { return 0 }
+            try await lockProducts(ofOrders: orders, connection, logger: logger)
             let rows = try await connection.query("""
-                WITH lapsed AS (
-                    SELECT order_id FROM reservations WHERE status = 'reserved' AND expires_at <= now()
-                    ORDER BY expires_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                ), marked AS (
+                WITH lapsed AS (SELECT unnest(\(orders)::uuid[]) AS order_id), marked AS (
                     UPDATE reservations r SET status = 'expired', updated_at = now() FROM lapsed WHERE r.order_id = lapsed.order_id RETURNING r.order_id
                 ), returned AS (
                     UPDATE variants v SET reserved = v.reserved - s.quantity, updated_at = now()
