@@ -6,7 +6,9 @@ import PlexusKit
 /// Beyond the common keys: `PLEXUS_CURRENCY` (the one currency prices are in, `USD`),
 /// `PLEXUS_CATALOG_CACHE_SIZE` (product details kept in memory, 10,000; 0 turns the cache off),
 /// `PLEXUS_CATALOG_CACHE_TTL` (seconds, 60), `PLEXUS_CATALOG_RESERVATION_HOLD` (seconds a
-/// reservation holds stock when the order service does not say, 900).
+/// reservation holds stock when the order service does not say, 900), `PLEXUS_CATALOG_GENERIC_PLANS`
+/// (`true`: PostgreSQL keeps one generic plan per prepared statement instead of planning each run;
+/// `false` lets its plan cache choose).
 public struct CatalogConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
@@ -23,10 +25,22 @@ public struct CatalogConfiguration: ServiceConfiguration {
     /// Ask the shop service for a seller's shop when its `shop.created` event has not arrived yet
     /// (off: events only).
     public var askShopService: Bool
+    /// Whether the catalogue's connections use `plan_cache_mode = force_generic_plan`. Its prepared
+    /// statements are lookups by key and the listing's texts (``DatabaseClient/queryPrepared(_:logger:file:line:)``);
+    /// PostgreSQL's own choice kept planning a listing on every run (its generic plan's estimate is
+    /// higher for an unknown category list), which was about a third of its time per listing, while the
+    /// generic plan ran as fast (measured 2026-11-28, BENCHMARKS.md). Off gives the choice back, should
+    /// a much larger or skewed catalogue make a generic plan slow.
+    public var genericPlans: Bool
+
+    /// `plan_cache_mode = force_generic_plan` when ``genericPlans``.
+    public var databaseSettings: [(name: String, value: String)] {
+        genericPlans ? [("plan_cache_mode", "force_generic_plan")] : []
+    }
 
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, currency: String = "USD", cacheSize: Int = 10_000, cacheTTL: Duration = .seconds(60),
-                reservationHold: Int = 900, publicMaxAge: Int = 60, askShopService: Bool = true) {
+                reservationHold: Int = 900, publicMaxAge: Int = 60, askShopService: Bool = true, genericPlans: Bool = true) {
         self.common = common
         self.currency = currency
         self.cacheSize = cacheSize
@@ -34,6 +48,7 @@ public struct CatalogConfiguration: ServiceConfiguration {
         self.reservationHold = reservationHold
         self.publicMaxAge = publicMaxAge
         self.askShopService = askShopService
+        self.genericPlans = genericPlans
     }
 
     /// Reads the configuration, listing every missing key.
@@ -45,7 +60,8 @@ public struct CatalogConfiguration: ServiceConfiguration {
             cacheSize: reader.int("PLEXUS_CATALOG_CACHE_SIZE", default: 10_000),
             cacheTTL: .seconds(reader.int("PLEXUS_CATALOG_CACHE_TTL", default: 60)),
             reservationHold: reader.int("PLEXUS_CATALOG_RESERVATION_HOLD", default: 900),
-            publicMaxAge: reader.int("PLEXUS_CATALOG_PUBLIC_MAX_AGE", default: 60)
+            publicMaxAge: reader.int("PLEXUS_CATALOG_PUBLIC_MAX_AGE", default: 60),
+            genericPlans: reader.bool("PLEXUS_CATALOG_GENERIC_PLANS", default: true)
         )
         try reader.finish()
         guard Money.isValidCurrency(currency) else {

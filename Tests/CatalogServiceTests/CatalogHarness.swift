@@ -36,9 +36,11 @@ struct CatalogHarness: Sendable {
         let url: DatabaseURL
         if let given { url = given } else { url = try await makeDatabase() }
         let issuer = try issuer ?? TestIssuer()
-        let database = Database(url: url, maxConnections: 60, logger: testLogger())
+        // the service's own session settings (generic plans), so tests run the plans production runs
+        let configuration = configuration(url, cacheSize: cacheSize)
+        let database = Database(url: url, maxConnections: 60, settings: configuration.databaseSettings, logger: testLogger())
         return try await database.client.withRunning { client in
-            let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration(url, cacheSize: cacheSize), database: database,
+            let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration, database: database,
                                                         verifier: issuer.verifier).parts
             let invalidator = parts.companions.compactMap { $0 as? CacheInvalidator }.first
             let harness = CatalogHarness(client: client, url: url, issuer: issuer, invalidator: invalidator)

@@ -147,4 +147,18 @@ struct ListingRouteTests {
             #expect(try await http.get("/api/v1/products/%27%3B--").status == .notFound)
         }
     }
+
+    @Test("the catalogue's sessions keep generic plans (PLEXUS_CATALOG_GENERIC_PLANS), and can be told not to")
+    func genericPlans() async throws {
+        try await CatalogHarness.with { harness, http in
+            #expect(try await harness.client.column("SELECT current_setting('plan_cache_mode')", as: String.self) == ["force_generic_plan"])
+            // a listing answers the same on its first runs (custom preparation) and later ones (the kept plan)
+            let first = try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text
+            for _ in 0..<6 { #expect(try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text == first) }
+        }
+        var reader = ConfigReader(["PLEXUS_DATABASE_URL": "postgres://u:p@localhost/db", "PLEXUS_CATALOG_SERVICE_KEY": ServiceKeys.generatePrivateKey(),
+                                   "PLEXUS_CATALOG_GENERIC_PLANS": "false"])
+        #expect(try CatalogConfiguration.load(reader: &reader).databaseSettings.isEmpty)
+    }
 }
+

@@ -159,3 +159,57 @@ actor Counter {
     var values: [Int] = []
     func add(_ value: Int) { values.append(value) }
 }
+
+@Suite struct PreparedTextTests {
+    /// Names of this process's prepared texts on the connection that answers (a one-connection pool
+    /// answers on the connection that ran them).
+    func prepared(_ client: DatabaseClient) async throws -> [String] {
+        try await values(client.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'plexus_text_%' ORDER BY name", logger: testLogger()), String.self)
+    }
+
+    func values<T: PostgresDecodable>(_ rows: DatabaseRows, _ type: T.Type) async throws -> [T] {
+        var values: [T] = []
+        for try await value in rows.decode(T.self) { values.append(value) }
+        return values
+    }
+
+    @Test func aRepeatedTextIsPreparedOnceAndAnswersLikeAQuery() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let pool = url.makePool(maxConnections: 1, logger: testLogger())
+        try await DatabaseClient(pool: pool, preparedTextLimit: 2).withRunning { client in
+            for value in [3, 4, 5] {
+                var sql = SQLBuilder("SELECT g * ")
+                sql.append("\(sql.bind(value))::int FROM generate_series(1, 3) g ORDER BY g")
+                let rows = try await values(client.queryPrepared(sql.query, logger: testLogger()), Int.self)
+                #expect(rows == [value, 2 * value, 3 * value])
+            }
+            #expect(try await prepared(client) == ["plexus_text_1"])
+
+            // beyond the limit a text runs unnamed: the connection holds no more statements
+            for text in ["SELECT 2", "SELECT 3", "SELECT 4"] {
+                #expect(try await values(client.queryPrepared(PostgresQuery(unsafeSQL: text), logger: testLogger()), Int.self).count == 1)
+            }
+            #expect(try await prepared(client) == ["plexus_text_1", "plexus_text_2"])
+        }
+    }
+
+    @Test func aFailingNamedRunIsRunUnnamedAndItsTextStaysUnnamed() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let pool = url.makePool(maxConnections: 1, logger: testLogger())
+        try await DatabaseClient(pool: pool).withRunning { client in
+            func divide(_ divisor: Int) async throws -> [Int] {
+                var sql = SQLBuilder("SELECT 12 / ")
+                sql.append("\(sql.bind(divisor))::int")
+                return try await values(client.queryPrepared(sql.query, logger: testLogger()), Int.self)
+            }
+            #expect(try await divide(4) == [3])
+            // the statement's own error reaches the caller (after the unnamed run failed too)
+            let error = try await #require(throws: PSQLError.self) { try await divide(0) }
+            #expect(error.serverInfo?[.sqlState] == "22012")
+            #expect(!DatabaseOutage.matches(error))
+            // and the text now runs unnamed, still answering
+            #expect(try await divide(6) == [2])
+            #expect(client.preparedTexts.name(for: "SELECT 12 / $1::int") == nil)
+        }
+    }
+}

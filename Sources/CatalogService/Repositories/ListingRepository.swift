@@ -70,7 +70,7 @@ struct ListingRepository: Sendable {
         let generation = cache.generation
         sql.append(" UNION SELECT c.id FROM categories c JOIN sub ON c.parent_id = sub.id) SELECT id FROM sub")
         var ids: [UUID] = []
-        for try await id in try await client.query(sql.query, logger: logger).decode(UUID.self) { ids.append(id) }
+        for try await id in try await client.queryPrepared(sql.query, logger: logger).decode(UUID.self) { ids.append(id) }
         cache.store(ifUnchangedSince: generation) { cache.subtrees.set(category.key, ids) }
         return ids
     }
@@ -100,7 +100,8 @@ struct ListingRepository: Sendable {
 
     // MARK: Page and facets
 
-    /// One statement: the page's products and, when `countingFacets`, the category and price-band
+    /// One statement, run prepared (its text depends only on which filters, sort and paging are
+    /// used): the page's products and, when `countingFacets`, the category and price-band
     /// counts over every match. The matches are found once (`m`): the page is the first rows of
     /// them in the listing's order (after the cursor), and only those rows are joined to their
     /// display columns and main image; the counts group all of them. Without counts `m` is inlined,
@@ -163,7 +164,7 @@ struct ListingRepository: Sendable {
         var rows: [(ProductSummaryDTO, Int64)] = []
         var categories: [FacetsDTO.CategoryCount] = []
         var bands = [Int](repeating: 0, count: PriceBands.bounds.count)
-        for try await row in try await client.query(sql.query, logger: logger) {
+        for try await row in try await client.queryPrepared(sql.query, logger: logger) {
             let (kind, _, id, slug, name, shop, category, minPrice, maxPrice, ratingCount, ratingSum, sortKey, inStock, mediaID, url, bandIndex, count)
                 = try row.decode((Int, Int64, UUID?, String?, String?, UUID?, UUID?, Int?, Int?, Int?, Int?, Int64?, Bool?, UUID?, String?, Int?, Int?).self)
             switch kind {

@@ -23,13 +23,20 @@ public struct DatabaseClient: Sendable {
     /// `statement_timeout`, so a slow statement ends with the server's own error first.
     public let timeout: Duration
 
+    /// Names of the repeated statement texts run prepared (``queryPrepared(_:logger:file:line:)``).
+    let preparedTexts: PreparedTextNames
+
     /// The default deadline of one call.
     public static let defaultTimeout: Duration = .seconds(20)
 
+    /// How many repeated statement texts a process prepares at most (on each connection).
+    public static let defaultPreparedTextLimit = 100
+
     /// Wraps `pool`.
-    public init(pool: PostgresClient, timeout: Duration = DatabaseClient.defaultTimeout) {
+    public init(pool: PostgresClient, timeout: Duration = DatabaseClient.defaultTimeout, preparedTextLimit: Int = DatabaseClient.defaultPreparedTextLimit) {
         self.pool = pool
         self.timeout = timeout
+        self.preparedTexts = PreparedTextNames(limit: preparedTextLimit)
     }
 
     /// Leases a connection for `body`.

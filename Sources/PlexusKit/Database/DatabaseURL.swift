@@ -64,7 +64,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A `PostgresClient` configuration for this URL.
-    public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+    public func clientConfiguration(maxConnections: Int = 20, settings: [(name: String, value: String)] = []) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
         case "disable": tls = .disable
@@ -75,13 +75,13 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(5)
         // Every statement has a deadline on the server: no request waits on one forever.
-        configuration.options.additionalStartupParameters = [("statement_timeout", "15000")]
+        configuration.options.additionalStartupParameters = [("statement_timeout", "15000")] + settings.map { ($0.name, $0.value) }
         return configuration
     }
 
     /// A pool for this URL. Call `run()` (or add it to a service group) before querying.
-    public func makePool(maxConnections: Int = 20, logger: Logger) -> PostgresClient {
-        PostgresClient(configuration: clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+    public func makePool(maxConnections: Int = 20, settings: [(name: String, value: String)] = [], logger: Logger) -> PostgresClient {
+        PostgresClient(configuration: clientConfiguration(maxConnections: maxConnections, settings: settings), backgroundLogger: logger)
     }
 
     /// A client (a pool with call deadlines) for this URL; see ``DatabaseClient/withRunning(_:)``.
@@ -114,11 +114,11 @@ public struct Database: Sendable {
     public let url: DatabaseURL
     let logger: Logger
 
-    /// Creates the pool for `url`.
-    public init(url: DatabaseURL, maxConnections: Int = 20, logger: Logger) {
+    /// Creates the pool for `url`, its connections started with `settings`.
+    public init(url: DatabaseURL, maxConnections: Int = 20, settings: [(name: String, value: String)] = [], logger: Logger) {
         self.url = url
         self.logger = logger
-        self.pool = url.makePool(maxConnections: maxConnections, logger: logger)
+        self.pool = url.makePool(maxConnections: maxConnections, settings: settings, logger: logger)
         self.client = DatabaseClient(pool: pool)
     }
 

@@ -1,0 +1,91 @@
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+
+/// The names given to statement texts that are built at run time but repeat (a listing's filters,
+/// sort and paging make a few dozen texts), so each connection parses such a text once, keeps it as
+/// a named prepared statement, and from then on only binds and executes it; PostgreSQL's plan cache
+/// may then also keep a generic plan. An unnamed statement is parsed, analysed and planned on every
+/// run: for the catalogue's listing that was about 45 % of PostgreSQL's time (`perf`, 2026-11-28).
+///
+/// Bounded, because every name lives on every connection that ran it until the connection closes:
+/// at most `limit` texts are ever named in a process, later ones run unnamed as before, so clients
+/// varying their filters cannot grow the server's memory. A text whose named run failed for a reason
+/// other than an outage is not named again (postgres-nio keeps a failed preparation for the life of
+/// the connection), and runs unnamed from then on.
+final class PreparedTextNames: Sendable {
+    private struct State {
+        var names: [String: String?] = [:]
+        var given = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    /// How many texts a process names at most.
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// The name of `sql`, given now if it has none and the limit allows; `nil` when it runs unnamed.
+    func name(for sql: String) -> String? {
+        state.withLockedValue { state in
+            if let known = state.names[sql] { return known }
+            guard state.given < limit else { return nil }
+            state.given += 1
+            let name = "plexus_text_\(state.given)"
+            state.names[sql] = .some(name)
+            return name
+        }
+    }
+
+    /// Runs `sql` unnamed from now on.
+    func withdraw(_ sql: String) {
+        state.withLockedValue { $0.names[sql] = .some(nil) }
+    }
+}
+
+/// A prepared statement whose text and name are chosen per call (postgres-nio reads both from the
+/// type, so they come from a task-local value set around the call).
+struct PreparedText: PostgresPreparedStatement {
+    struct Text: Sendable {
+        var name: String
+        var sql: String
+    }
+
+    @TaskLocal static var current = Text(name: "", sql: "")
+    static var name: String { current.name }
+    static var sql: String { current.sql }
+
+    typealias Row = PostgresRow
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+}
+
+extension DatabaseClient {
+    /// Runs a read-only statement whose text repeats (see ``PreparedTextNames``) as a named prepared
+    /// statement, and reads all its rows. The bind types must follow from the text (the first run's
+    /// binds prepare it on a connection). A named run that fails other than by an outage runs once
+    /// more unnamed, and the text stays unnamed.
+    @discardableResult
+    public func queryPrepared(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> DatabaseRows {
+        guard let name = preparedTexts.name(for: query.sql) else { return try await self.query(query, logger: logger, file: file, line: line) }
+        do {
+            return try await withConnection { connection in
+                try await PreparedText.$current.withValue(PreparedText.Text(name: name, sql: query.sql)) {
+                    var rows: [PostgresRow] = []
+                    for try await row in try await connection.execute(PreparedText(bindings: query.binds), logger: logger, file: file, line: line) {
+                        rows.append(row)
+                    }
+                    return DatabaseRows(rows: rows)
+                }
+            }
+        } catch where !DatabaseOutage.matches(error) {
+            preparedTexts.withdraw(query.sql)
+            logger.warning("a prepared statement failed; its text runs unprepared from now on", metadata: ["error": "\(String(reflecting: error))"])
+            return try await self.query(query, logger: logger, file: file, line: line)
+        }
+    }
+}
