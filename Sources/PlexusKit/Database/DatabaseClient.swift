@@ -30,7 +30,7 @@ public struct DatabaseClient: Sendable {
     public static let defaultTimeout: Duration = .seconds(20)
 
     /// How many repeated statement texts a process prepares at most (on each connection).
-    public static let defaultPreparedTextLimit = 100
+    public static let defaultPreparedTextLimit = 32
 
     /// Wraps `pool`.
     public init(pool: PostgresClient, timeout: Duration = DatabaseClient.defaultTimeout, preparedTextLimit: Int = DatabaseClient.defaultPreparedTextLimit) {

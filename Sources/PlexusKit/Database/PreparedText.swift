@@ -8,16 +8,25 @@ import PostgresNIO
 /// may then also keep a generic plan. An unnamed statement is parsed, analysed and planned on every
 /// run: for the catalogue's listing that was about 45 % of PostgreSQL's time (`perf`, 2026-11-28).
 ///
-/// Bounded, because every name lives on every connection that ran it until the connection closes:
-/// at most `limit` texts are ever named in a process, later ones run unnamed as before, so clients
-/// varying their filters cannot grow the server's memory. A text whose named run failed for a reason
-/// other than an outage is not named again (postgres-nio keeps a failed preparation for the life of
-/// the connection), and runs unnamed from then on.
+/// Bounded, because every name lives on every connection that ran it until the connection closes
+/// (a listing's statement with its generic plan holds about 165 KB of a backend's memory): at most
+/// `limit` texts are ever named in a process, later ones run unnamed as before, so clients varying
+/// their filters cannot grow the server's memory. A text is named on its third run, so the names go
+/// to the texts that repeat rather than to whatever came first (runs of unnamed texts are counted by
+/// hash, for at most 4 096 texts). A text whose named run failed for a reason other than an outage
+/// is not named again (postgres-nio keeps a failed preparation for the life of the connection), and
+/// runs unnamed from then on.
 final class PreparedTextNames: Sendable {
     private struct State {
         var names: [String: String?] = [:]
+        var runs: [Int: Int] = [:]
         var given = 0
     }
+
+    /// The run on which a text gets its name.
+    static let namedOnRun = 3
+    /// How many unnamed texts have their runs counted.
+    static let countedTexts = 4_096
 
     private let state = NIOLockedValueBox(State())
     /// How many texts a process names at most.
@@ -32,6 +41,13 @@ final class PreparedTextNames: Sendable {
         state.withLockedValue { state in
             if let known = state.names[sql] { return known }
             guard state.given < limit else { return nil }
+            let key = sql.hashValue
+            let runs = (state.runs[key] ?? 0) + 1
+            guard runs >= Self.namedOnRun else {
+                if state.runs[key] != nil || state.runs.count < Self.countedTexts { state.runs[key] = runs }
+                return nil
+            }
+            state.runs[key] = nil
             state.given += 1
             let name = "plexus_text_\(state.given)"
             state.names[sql] = .some(name)
