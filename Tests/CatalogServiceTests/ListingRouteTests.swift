@@ -148,17 +148,20 @@ struct ListingRouteTests {
         }
     }
 
-    @Test("the catalogue's sessions keep generic plans (PLEXUS_CATALOG_GENERIC_PLANS), and can be told not to")
+    @Test("PLEXUS_CATALOG_GENERIC_PLANS gives the catalogue's sessions generic plans; PostgreSQL chooses by default")
     func genericPlans() async throws {
-        try await CatalogHarness.with { harness, http in
-            #expect(try await harness.client.column("SELECT current_setting('plan_cache_mode')", as: String.self) == ["force_generic_plan"])
-            // a listing answers the same on its first runs (custom preparation) and later ones (the kept plan)
-            let first = try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text
-            for _ in 0..<6 { #expect(try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text == first) }
+        for generic in [false, true] {
+            try await CatalogHarness.with(genericPlans: generic) { harness, http in
+                #expect(try await harness.client.column("SELECT current_setting('plan_cache_mode')", as: String.self) == [generic ? "force_generic_plan" : "auto"])
+                // a listing answers the same on its first runs and once its text is prepared and planned
+                let first = try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text
+                for _ in 0..<6 { #expect(try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text == first) }
+            }
         }
-        var reader = ConfigReader(["PLEXUS_DATABASE_URL": "postgres://u:p@localhost/db", "PLEXUS_CATALOG_SERVICE_KEY": ServiceKeys.generatePrivateKey(),
-                                   "PLEXUS_CATALOG_GENERIC_PLANS": "false"])
-        #expect(try CatalogConfiguration.load(reader: &reader).databaseSettings.isEmpty)
+        let environment = ["PLEXUS_DATABASE_URL": "postgres://u:p@localhost/db", "PLEXUS_CATALOG_SERVICE_KEY": ServiceKeys.generatePrivateKey()]
+        var standard = ConfigReader(environment)
+        #expect(try CatalogConfiguration.load(reader: &standard).databaseSettings.isEmpty)
+        var generic = ConfigReader(environment.merging(["PLEXUS_CATALOG_GENERIC_PLANS": "true"]) { $1 })
+        #expect(try CatalogConfiguration.load(reader: &generic).databaseSettings.map(\.value) == ["force_generic_plan"])
     }
 }
-
