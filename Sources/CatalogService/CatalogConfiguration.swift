@@ -6,9 +6,7 @@ import PlexusKit
 /// Beyond the common keys: `PLEXUS_CURRENCY` (the one currency prices are in, `USD`),
 /// `PLEXUS_CATALOG_CACHE_SIZE` (product details kept in memory, 10,000; 0 turns the cache off),
 /// `PLEXUS_CATALOG_CACHE_TTL` (seconds, 60), `PLEXUS_CATALOG_RESERVATION_HOLD` (seconds a
-/// reservation holds stock when the order service does not say, 900), `PLEXUS_CATALOG_GENERIC_PLANS`
-/// (`false`: PostgreSQL's plan cache chooses; `true`: one generic plan per prepared statement, for
-/// catalogues of a few thousand products).
+/// reservation holds stock when the order service does not say, 900).
 public struct CatalogConfiguration: ServiceConfiguration {
     /// Common settings.
     public var common: CommonConfiguration
@@ -25,23 +23,9 @@ public struct CatalogConfiguration: ServiceConfiguration {
     /// Ask the shop service for a seller's shop when its `shop.created` event has not arrived yet
     /// (off: events only).
     public var askShopService: Bool
-    /// Whether the catalogue's connections use `plan_cache_mode = force_generic_plan` (off by
-    /// default). PostgreSQL's own choice plans a listing on every run (a third of its time per
-    /// listing); on the 1 000-product demo catalogue the generic plans ran as fast, so turning this on
-    /// saves that time. Not the default because a generic plan cannot see which category is asked
-    /// for: on 100 000 products, a page of a small category whose facet counts are cached walked the
-    /// price index (8.9 ms) where the planned statement read the category's rows (0.27 ms)
-    /// (BENCHMARKS.md, 2026-11-28).
-    public var genericPlans: Bool
-
-    /// `plan_cache_mode = force_generic_plan` when ``genericPlans``.
-    public var databaseSettings: [(name: String, value: String)] {
-        genericPlans ? [("plan_cache_mode", "force_generic_plan")] : []
-    }
-
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, currency: String = "USD", cacheSize: Int = 10_000, cacheTTL: Duration = .seconds(60),
-                reservationHold: Int = 900, publicMaxAge: Int = 60, askShopService: Bool = true, genericPlans: Bool = false) {
+                reservationHold: Int = 900, publicMaxAge: Int = 60, askShopService: Bool = true) {
         self.common = common
         self.currency = currency
         self.cacheSize = cacheSize
@@ -49,7 +33,6 @@ public struct CatalogConfiguration: ServiceConfiguration {
         self.reservationHold = reservationHold
         self.publicMaxAge = publicMaxAge
         self.askShopService = askShopService
-        self.genericPlans = genericPlans
     }
 
     /// Reads the configuration, listing every missing key.
@@ -61,8 +44,7 @@ public struct CatalogConfiguration: ServiceConfiguration {
             cacheSize: reader.int("PLEXUS_CATALOG_CACHE_SIZE", default: 10_000),
             cacheTTL: .seconds(reader.int("PLEXUS_CATALOG_CACHE_TTL", default: 60)),
             reservationHold: reader.int("PLEXUS_CATALOG_RESERVATION_HOLD", default: 900),
-            publicMaxAge: reader.int("PLEXUS_CATALOG_PUBLIC_MAX_AGE", default: 60),
-            genericPlans: reader.bool("PLEXUS_CATALOG_GENERIC_PLANS", default: false)
+            publicMaxAge: reader.int("PLEXUS_CATALOG_PUBLIC_MAX_AGE", default: 60)
         )
         try reader.finish()
         guard Money.isValidCurrency(currency) else {

@@ -28,7 +28,8 @@ public enum CatalogService: PlexusService {
         try CatalogConfiguration.load(reader: &reader)
     }
 
-    /// The router, the cache's invalidation listener, the shop subscriptions and the reservation sweep.
+    /// The router, the cache's invalidation listener, the pool of the listing's facet counts, the shop
+    /// subscriptions and the reservation sweep.
     public static func build(configuration: CatalogConfiguration, environment: ServiceEnvironment) async throws -> ServiceParts {
         let client = environment.db.client
         let logger = environment.logger
@@ -38,9 +39,12 @@ public enum CatalogService: PlexusService {
         router.router.add(middleware: IdempotencyMiddleware(client: client))
         CategoriesController(categories: CategoryRepository(client: client), cache: cache, maxAge: configuration.publicMaxAge).addRoutes(to: router)
         let products = ProductRepository(client: client, imageBase: configuration.common.publicURL)
+        let counting = Database(url: configuration.common.database, maxConnections: ListingRepository.countingConnections,
+                                settings: ListingRepository.countingSessionSettings, logger: logger)
         ProductsController(
             products: products,
-            listing: ListingRepository(client: client, imageBase: configuration.common.publicURL, currency: configuration.currency, cache: cache),
+            listing: ListingRepository(client: client, countingClient: counting.client, imageBase: configuration.common.publicURL,
+                                       currency: configuration.currency, cache: cache),
             directory: directory, media: MediaClient(environment.connection(to: .media)), cache: cache, currency: configuration.currency, maxAge: configuration.publicMaxAge
         ).addRoutes(to: router)
         let reservations = ReservationRepository(client: client)
@@ -55,7 +59,7 @@ public enum CatalogService: PlexusService {
         }
         return ServiceParts(router: router, subscriptions: directory.subscriptions + reservations.subscriptions + products.mediaSubscriptions + products.ratingSubscriptions, jobs: [expire],
                             periodic: [PeriodicJob(expireReservations, every: .seconds(30))],
-                            companions: [cache.invalidator(client: client, logger: logger)])
+                            companions: [cache.invalidator(client: client, logger: logger), counting.pool])
     }
 
     /// The demo catalogue over the shops the shop service seeded.

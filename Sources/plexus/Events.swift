@@ -43,7 +43,7 @@ struct Events: AsyncParsableCommand {
 /// Builds `S`'s event consumer over its database (configuration from the environment, as `serve`).
 func withConsumer<S: PlexusService>(_ service: S.Type, _ body: @escaping @Sendable (EventConsumer, Logger) async throws -> Void) async throws {
     try await withConfiguration(service) { configuration, logger in
-        let database = Database(url: configuration.common.database, maxConnections: 2, settings: configuration.databaseSettings, logger: logger)
+        let database = Database(url: configuration.common.database, maxConnections: 2, logger: logger)
         try await database.client.withRunning { _ in
             let consumer = try await ServiceHost.consumer(S.self, configuration: configuration, topology: ServiceRegistry.topology,
                                                           database: database, http: .plexus, logger: logger)

@@ -19,8 +19,10 @@ struct CatalogClientContractTests {
             _ = try await CatalogService.seedDemo(client: client, shops: shops, seed: 11, count: 40, currency: "USD", logger: testLogger())
             let parts = try await TestServices.assemble(CatalogService.self, configuration: CatalogHarness.configuration(url), database: database,
                                                         verifier: try TestIssuer().verifier).parts
-            do {
-                try await withLiveServer(parts.router.router) { port in
+            // (its companions run as the host runs them: listings count facets over a pool of their own)
+            let companions = parts.companions
+            try await withLiveServer(parts.router.router) { port in
+                try await withServices(companions) {
                     let catalog = CatalogClient(ServiceConnection(callee: .catalog, baseURL: "http://127.0.0.1:\(port)",
                                                                   http: ServiceClient(http: .plexus), tokens: nil))
                     // act

@@ -22,9 +22,8 @@ struct CatalogHarness: Sendable {
     /// Whether this instance's cache listener is connected.
     var cacheListening: Bool { invalidator?.isListening ?? false }
 
-    static func configuration(_ url: DatabaseURL, cacheSize: Int = 1000, genericPlans: Bool = false) -> CatalogConfiguration {
-        CatalogConfiguration(common: .test(.catalog, database: url), cacheSize: cacheSize, reservationHold: 900, askShopService: false,
-                             genericPlans: genericPlans)
+    static func configuration(_ url: DatabaseURL, cacheSize: Int = 1000) -> CatalogConfiguration {
+        CatalogConfiguration(common: .test(.catalog, database: url), cacheSize: cacheSize, reservationHold: 900, askShopService: false)
     }
 
     static func makeDatabase() async throws -> DatabaseURL {
@@ -32,16 +31,14 @@ struct CatalogHarness: Sendable {
     }
 
     /// One catalog instance over `url` (a new one when nil), with its cache listener running.
-    static func with<T: Sendable>(url given: DatabaseURL? = nil, issuer: TestIssuer? = nil, cacheSize: Int = 1000, genericPlans: Bool = false,
+    static func with<T: Sendable>(url given: DatabaseURL? = nil, issuer: TestIssuer? = nil, cacheSize: Int = 1000,
                                   _ body: @Sendable (CatalogHarness, any TestClientProtocol) async throws -> T) async throws -> T {
         let url: DatabaseURL
         if let given { url = given } else { url = try await makeDatabase() }
         let issuer = try issuer ?? TestIssuer()
-        // the service's own session settings, so tests run the plans production runs
-        let configuration = configuration(url, cacheSize: cacheSize, genericPlans: genericPlans)
-        let database = Database(url: url, maxConnections: 60, settings: configuration.databaseSettings, logger: testLogger())
+        let database = Database(url: url, maxConnections: 60, logger: testLogger())
         return try await database.client.withRunning { client in
-            let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration, database: database,
+            let parts = try await TestServices.assemble(CatalogService.self, configuration: configuration(url, cacheSize: cacheSize), database: database,
                                                         verifier: issuer.verifier).parts
             let invalidator = parts.companions.compactMap { $0 as? CacheInvalidator }.first
             let harness = CatalogHarness(client: client, url: url, issuer: issuer, invalidator: invalidator)

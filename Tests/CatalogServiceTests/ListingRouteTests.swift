@@ -4,6 +4,7 @@ import Foundation
 import HummingbirdTesting
 import PlexusKit
 import PlexusKitTesting
+import PostgresNIO
 import ShopAPI
 import Testing
 
@@ -148,20 +149,15 @@ struct ListingRouteTests {
         }
     }
 
-    @Test("PLEXUS_CATALOG_GENERIC_PLANS gives the catalogue's sessions generic plans; PostgreSQL chooses by default")
-    func genericPlans() async throws {
-        for generic in [false, true] {
-            try await CatalogHarness.with(genericPlans: generic) { harness, http in
-                #expect(try await harness.client.column("SELECT current_setting('plan_cache_mode')", as: String.self) == [generic ? "force_generic_plan" : "auto"])
-                // a listing answers the same on its first runs and once its text is prepared and planned
-                let first = try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text
-                for _ in 0..<6 { #expect(try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text == first) }
-            }
+    @Test("a listing that counts facets runs on the sessions kept for counting; a page alone on the main pool; both answer alike")
+    func countingSessions() async throws {
+        try await CatalogHarness.with(cacheSize: 0) { harness, http in
+            let counting: PostgresQuery = "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'plexus catalog: listing counts'"
+            #expect(try await harness.client.column(counting, as: Int.self) == [0])
+            // caches off: every listing counts its facets, and answers the same once its text is prepared
+            let first = try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text
+            for _ in 0..<6 { #expect(try await http.get("/api/v1/products?sort=price&inStock=true&limit=5").text == first) }
+            #expect(try await harness.client.column(counting, as: Int.self).first ?? 0 >= 1)
         }
-        let environment = ["PLEXUS_DATABASE_URL": "postgres://u:p@localhost/db", "PLEXUS_CATALOG_SERVICE_KEY": ServiceKeys.generatePrivateKey()]
-        var standard = ConfigReader(environment)
-        #expect(try CatalogConfiguration.load(reader: &standard).databaseSettings.isEmpty)
-        var generic = ConfigReader(environment.merging(["PLEXUS_CATALOG_GENERIC_PLANS": "true"]) { $1 })
-        #expect(try CatalogConfiguration.load(reader: &generic).databaseSettings.map(\.value) == ["force_generic_plan"])
     }
 }

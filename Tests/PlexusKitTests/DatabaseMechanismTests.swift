@@ -197,6 +197,19 @@ actor Counter {
         }
     }
 
+    @Test func aPoolsSessionsStartWithItsSettings() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let database = Database(url: url, maxConnections: 1, settings: [("plan_cache_mode", "force_generic_plan"), ("application_name", "a test pool")],
+                                logger: testLogger())
+        try await database.client.withRunning { client in
+            let rows = try await client.query("SELECT current_setting('plan_cache_mode'), current_setting('application_name'), current_setting('statement_timeout')",
+                                              logger: testLogger())
+            for try await (mode, name, timeout) in rows.decode((String, String, String).self) {
+                #expect(mode == "force_generic_plan" && name == "a test pool" && timeout == "15s")
+            }
+        }
+    }
+
     @Test func aFailingNamedRunIsRunUnnamedAndItsTextStaysUnnamed() async throws {
         let url = try await TestPostgres.shared.makeDatabase([])
         let pool = url.makePool(maxConnections: 1, logger: testLogger())

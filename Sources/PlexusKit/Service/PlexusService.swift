@@ -53,14 +53,6 @@ extension PlexusService {
 public protocol ServiceConfiguration: Sendable {
     /// The settings every service reads the same way.
     var common: CommonConfiguration { get }
-    /// PostgreSQL settings for every connection of the service's pool (sent at connection start,
-    /// after the kit's own `statement_timeout`); none by default.
-    var databaseSettings: [(name: String, value: String)] { get }
-}
-
-extension ServiceConfiguration {
-    /// None.
-    public var databaseSettings: [(name: String, value: String)] { [] }
 }
 
 /// What a service's `build` returns: its router and what runs beside it.

@@ -93,7 +93,7 @@ public enum ServiceHost {
     /// until SIGTERM/SIGINT.
     public static func serve<S: PlexusService>(_ service: S.Type, configuration: S.Configuration, topology: Topology, runWorkers: Bool,
                                                http: HTTPClient, logger: Logger) async throws {
-        let database = S.usesDatabase ? Database(url: configuration.common.database, settings: configuration.databaseSettings, logger: logger) : nil
+        let database = S.usesDatabase ? Database(url: configuration.common.database, logger: logger) : nil
         let environment = environment(for: S.self, configuration: configuration, topology: topology, http: ServiceClient(http: http),
                                       database: database, logger: logger)
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
@@ -107,7 +107,7 @@ public enum ServiceHost {
     /// `plexus work`: only the workers, until SIGTERM/SIGINT.
     public static func work<S: PlexusService>(_ service: S.Type, configuration: S.Configuration, topology: Topology, http: HTTPClient,
                                               logger: Logger) async throws {
-        let database = Database(url: configuration.common.database, settings: configuration.databaseSettings, logger: logger)
+        let database = Database(url: configuration.common.database, logger: logger)
         let environment = environment(for: S.self, configuration: configuration, topology: topology, http: ServiceClient(http: http),
                                       database: database, logger: logger)
         let parts = try await assemble(S.self, configuration: configuration, environment: environment)
