@@ -197,6 +197,29 @@ actor Counter {
         }
     }
 
+    @Test func aCancelledNamedRunKeepsItsTextNamed() async throws {
+        let url = try await TestPostgres.shared.makeDatabase([])
+        let pool = url.makePool(maxConnections: 2, logger: testLogger())
+        try await DatabaseClient(pool: pool).withRunning { client in
+            func sleep(_ seconds: Double) -> PostgresQuery {
+                var sql = SQLBuilder("SELECT pg_sleep(")
+                sql.append("\(sql.bind(seconds))::float8)::text")
+                return sql.query
+            }
+            for _ in 0..<3 { try await client.queryPrepared(sleep(0), logger: testLogger()) }
+            let name = try #require(client.preparedTexts.name(for: sleep(0).sql))
+            // a caller that has gone away (a client hanging up, a sibling task failing): its call fails
+            let running = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await client.queryPrepared(sleep(0), logger: testLogger())
+            }
+            let outcome = await running.result
+            #expect(throws: (any Error).self) { try outcome.get() }
+            // is no reason to run the text unprepared for everyone from now on
+            #expect(client.preparedTexts.name(for: sleep(0).sql) == name)
+        }
+    }
+
     @Test func aPoolsSessionsStartWithItsSettings() async throws {
         let url = try await TestPostgres.shared.makeDatabase([])
         let database = Database(url: url, maxConnections: 1, settings: [("plan_cache_mode", "force_generic_plan"), ("application_name", "a test pool")],

@@ -13,8 +13,8 @@ import PostgresNIO
 /// `limit` texts are ever named in a process, later ones run unnamed as before, so clients varying
 /// their filters cannot grow the server's memory. A text is named on its third run, so the names go
 /// to the texts that repeat rather than to whatever came first (runs of unnamed texts are counted by
-/// hash, for at most 4 096 texts). A text whose named run failed for a reason other than an outage
-/// is not named again (postgres-nio keeps a failed preparation for the life of the connection), and
+/// hash, for at most 4 096 texts, then counting starts over). A text whose named run the server
+/// refused (an error PostgreSQL reported, not an outage, not a cancelled call) is not named again (postgres-nio keeps a failed preparation for the life of the connection), and
 /// runs unnamed from then on.
 final class PreparedTextNames: Sendable {
     private struct State {
@@ -44,7 +44,9 @@ final class PreparedTextNames: Sendable {
             let key = sql.hashValue
             let runs = (state.runs[key] ?? 0) + 1
             guard runs >= Self.namedOnRun else {
-                if state.runs[key] != nil || state.runs.count < Self.countedTexts { state.runs[key] = runs }
+                // a full count starts over: texts run once each cannot keep a repeating one from its name
+                if state.runs[key] == nil && state.runs.count >= Self.countedTexts { state.runs.removeAll() }
+                state.runs[key] = runs
                 return nil
             }
             state.runs[key] = nil
@@ -83,8 +85,8 @@ struct PreparedText: PostgresPreparedStatement {
 extension DatabaseClient {
     /// Runs a read-only statement whose text repeats (see ``PreparedTextNames``) as a named prepared
     /// statement, and reads all its rows. The bind types must follow from the text (the first run's
-    /// binds prepare it on a connection). A named run that fails other than by an outage runs once
-    /// more unnamed, and the text stays unnamed.
+    /// binds prepare it on a connection). A named run the server refuses (not an outage) runs once
+    /// more unnamed, and the text stays unnamed; a cancelled or lost call only fails, as `query` does.
     @discardableResult
     public func queryPrepared(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> DatabaseRows {
         guard let name = preparedTexts.name(for: query.sql) else { return try await self.query(query, logger: logger, file: file, line: line) }
@@ -98,7 +100,7 @@ extension DatabaseClient {
                     return DatabaseRows(rows: rows)
                 }
             }
-        } catch where !DatabaseOutage.matches(error) {
+        } catch let error as PSQLError where error.code == .server && !DatabaseOutage.matches(error) {
             preparedTexts.withdraw(query.sql)
             logger.warning("a prepared statement failed; its text runs unprepared from now on", metadata: ["error": "\(String(reflecting: error))"])
             return try await self.query(query, logger: logger, file: file, line: line)
