@@ -23,6 +23,7 @@ public struct CatalogConfiguration: ServiceConfiguration {
     /// Ask the shop service for a seller's shop when its `shop.created` event has not arrived yet
     /// (off: events only).
     public var askShopService: Bool
+
     /// Creates a configuration directly.
     public init(common: CommonConfiguration, currency: String = "USD", cacheSize: Int = 10_000, cacheTTL: Duration = .seconds(60),
                 reservationHold: Int = 900, publicMaxAge: Int = 60, askShopService: Bool = true) {

@@ -41,9 +41,9 @@ struct ListingRepository: Sendable {
         async let tsquery: String? = { if let text = query.text { try await self.tsquery(for: text, logger: logger) } else { nil } }()
         async let categories: [UUID]? = { if let category = query.category { try await self.subtree(of: category, logger: logger) } else { nil } }()
         let resolved = Resolved(query: query, tsquery: try await tsquery, categories: try await categories)
-        let (items, next, counted) = try await page(resolved, countingFacets: known == nil, logger: logger)
-        if let counted { cache.store(ifUnchangedSince: generation) { cache.facets.set(query.filterKey, counted) } }
-        return ProductListDTO(items: items, nextCursor: next, facets: known ?? counted ?? facets(categories: [], bands: []))
+        let (items, next, facets) = try await page(resolved, knownFacets: known, logger: logger)
+        if known == nil { cache.store(ifUnchangedSince: generation) { cache.facets.set(query.filterKey, facets) } }
+        return ProductListDTO(items: items, nextCursor: next, facets: facets)
     }
 
     // MARK: Resolution
@@ -115,14 +115,15 @@ struct ListingRepository: Sendable {
     // MARK: Page and facets
 
     /// One statement, run prepared (its text depends only on which filters, sort and paging are
-    /// used): the page's products and, when `countingFacets`, the category and price-band
+    /// used): the page's products and, unless `knownFacets` has them, the category and price-band
     /// counts over every match. The matches are found once (`m`): the page is the first rows of
     /// them in the listing's order (after the cursor), and only those rows are joined to their
     /// display columns and main image; the counts group all of them. Without counts `m` is inlined,
     /// so the planner can walk an index in the listing's order and stop after a page.
-    private func page(_ resolved: Resolved, countingFacets: Bool, logger: Logger)
-        async throws -> (items: [ProductSummaryDTO], next: String?, facets: FacetsDTO?) {
+    private func page(_ resolved: Resolved, knownFacets: FacetsDTO?, logger: Logger)
+        async throws -> (items: [ProductSummaryDTO], next: String?, facets: FacetsDTO) {
         let query = resolved.query
+        let countingFacets = knownFacets == nil
         let key: String
         switch query.sort {
         case .relevance, .newest: key = "0::bigint"
@@ -196,12 +197,12 @@ struct ListingRepository: Sendable {
             }
         }
         let shown = Array(rows.prefix(query.limit))
-        let counted = countingFacets ? facets(categories: categories, bands: bands) : nil
-        guard rows.count > query.limit, let last = shown.last else { return (shown.map(\.0), nil, counted) }
+        let facets = knownFacets ?? facets(categories: categories, bands: bands)
+        guard rows.count > query.limit, let last = shown.last else { return (shown.map(\.0), nil, facets) }
         let next = query.sort == .relevance
             ? ListingCursor(offset: (cursor?.offset ?? 0) + query.limit)
             : ListingCursor(key: last.1, id: last.0.id)
-        return (shown.map(\.0), next.encoded, counted)
+        return (shown.map(\.0), next.encoded, facets)
     }
 
     /// The facets of counted categories and price bands (by band index), categories largest first.
@@ -209,7 +210,7 @@ struct ListingRepository: Sendable {
         let priceBands = PriceBands.bounds.enumerated().map { index, lower in
             FacetsDTO.PriceBand(min: Money(amount: lower, currency: currency),
                                 max: index + 1 < PriceBands.bounds.count ? Money(amount: PriceBands.bounds[index + 1], currency: currency) : nil,
-                                count: bands.indices.contains(index) ? bands[index] : 0)
+                                count: bands[index])
         }
         return FacetsDTO(categories: categories.sorted { ($0.count, $1.name) > ($1.count, $0.name) }, priceBands: priceBands)
     }
